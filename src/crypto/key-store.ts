@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { DatabaseSchema } from '../db/database-schema.js';
+import type { DataKeyCache } from './data-key-cache.js';
+import type { EnvelopeKeyInfo } from './envelope.js';
+import type { DataKeyTable } from './key.table.js';
+import type { KmsProvider, WrapContext, WrappedKey } from './kms.js';
+import { randomBytes } from './primitives.js';
+
+type Executor = Kysely<DatabaseSchema>;
+
+export type DataKeyRow = Pick<DataKeyTable, 'id' | 'kek_provider' | 'kek_id' | 'kek_version' | 'wrapped_key'>;
+
+export interface DataKey {
+  readonly keyInfo: EnvelopeKeyInfo;
+  /** A private copy: valid for as long as the caller holds it, never written anywhere. */
+  readonly key: Buffer;
+}
+
+const SYSTEM_OWNER = 'system';
+const INDEX_ROOT_PURPOSE = 'blind-index-root';
+
+export function contactKeyOwner(contactId: string): string {
+  return `contact:${contactId}`;
+}
+
+/**
+ * Data keys live in `data_keys`, wrapped by the KMS; unwrapped copies only in the bounded cache.
+ * Deleting a contact's row there is crypto-shredding: every envelope under that key, in the
+ * database and in every backup, becomes unreadable.
+ */
+export function createKeyStore({ kms, cache }: { kms: KmsProvider; cache: DataKeyCache }) {
+  async function createDataKey(db: Executor, owner: string, contactId: string): Promise<DataKey> {
+    const id = randomUUID();
+    const key = randomBytes(32);
+    const wrapped = await kms.wrapKey(key, dataKeyContext(id, contactId));
+    await db
+      .insertInto('data_keys')
+      .values({ id, owner, ...toColumns(wrapped), created_at: Date.now() })
+      .execute();
+    cache.set(id, Buffer.from(key));
+    return { keyInfo: toKeyInfo(id, wrapped), key };
+  }
+
+  /** The key of a stored data key row, from the cache or unwrapped by the KMS; `contactId` must match the wrap. */
+  async function openDataKey(row: DataKeyRow, contactId: string): Promise<DataKey> {
+    const wrapped = fromColumns(row);
+    const cached = cache.get(row.id);
+    if (cached) return { keyInfo: toKeyInfo(row.id, wrapped), key: Buffer.from(cached) };
+    const key = await kms.unwrapKey(wrapped, dataKeyContext(row.id, contactId));
+    cache.set(row.id, Buffer.from(key));
+    return { keyInfo: toKeyInfo(row.id, wrapped), key };
+  }
+
+  async function getDataKey(db: Executor, id: string, contactId: string): Promise<DataKey> {
+    const row = await db.selectFrom('data_keys').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    return openDataKey(row, contactId);
+  }
+
+  /** The key for data that belongs to no customer (account and template events); made on first use. */
+  async function getSystemKey(db: Executor): Promise<DataKey> {
+    const row = await db.selectFrom('data_keys').select('id').where('owner', '=', SYSTEM_OWNER).executeTakeFirst();
+    if (row) return getDataKey(db, row.id, '');
+    return createDataKey(db, SYSTEM_OWNER, '');
+  }
+
+  /** The root of the blind indexes: created once, stored wrapped, unwrapped at start. */
+  async function loadIndexRootKey(db: Executor): Promise<Buffer> {
+    const context: WrapContext = { purpose: 'index-key', keyId: INDEX_ROOT_PURPOSE, contactId: '' };
+    const row = await db.selectFrom('key_material').selectAll().where('purpose', '=', INDEX_ROOT_PURPOSE).executeTakeFirst();
+    if (row) return kms.unwrapKey(fromColumns(row), context);
+    const key = randomBytes(32);
+    const wrapped = await kms.wrapKey(key, context);
+    await db
+      .insertInto('key_material')
+      .values({ purpose: INDEX_ROOT_PURPOSE, ...toColumns(wrapped), created_at: Date.now() })
+      .onConflict((conflict) => conflict.column('purpose').doNothing())
+      .execute();
+    // Another process may have won the race to create it; the stored one is the truth.
+    const stored = await db.selectFrom('key_material').selectAll().where('purpose', '=', INDEX_ROOT_PURPOSE).executeTakeFirstOrThrow();
+    return kms.unwrapKey(fromColumns(stored), context);
+  }
+
+  return { createDataKey, openDataKey, getDataKey, getSystemKey, loadIndexRootKey };
+}
+
+export type KeyStore = ReturnType<typeof createKeyStore>;
+
+function dataKeyContext(keyId: string, contactId: string): WrapContext {
+  return { purpose: 'data-key', keyId, contactId };
+}
+
+function toKeyInfo(dataKeyId: string, wrapped: WrappedKey): EnvelopeKeyInfo {
+  return { kekProvider: wrapped.provider, kekId: wrapped.kekId, kekVersion: wrapped.kekVersion, dataKeyId };
+}
+
+function toColumns(wrapped: WrappedKey) {
+  return {
+    kek_provider: wrapped.provider,
+    kek_id: wrapped.kekId,
+    kek_version: wrapped.kekVersion,
+    wrapped_key: wrapped.ciphertext,
+  };
+}
+
+function fromColumns(row: { kek_provider: string; kek_id: string; kek_version: number; wrapped_key: Buffer }): WrappedKey {
+  return { provider: row.kek_provider, kekId: row.kek_id, kekVersion: row.kek_version, ciphertext: row.wrapped_key };
+}

@@ -1,0 +1,77 @@
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { DatabaseConfig } from '../config/load-config.js';
+import type { DatabaseSchema } from './database-schema.js';
+
+export type Db = Kysely<DatabaseSchema>;
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Database {
+  readonly db: Db;
+  readonly dialect: DialectName;
+  /** Resolves when the database answers a trivial query within the timeout. */
+  ping(timeoutMs?: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+
+export function createDatabase(config: DatabaseConfig): Database {
+  const { db, dialect } = config.kind === 'sqlite' ? openSqlite(config.path) : openPostgres(config.url.reveal());
+  return {
+    db,
+    dialect,
+    ping: (timeoutMs = 2_000) => pingDatabase(db, timeoutMs),
+    close: () => db.destroy(),
+  };
+}
+
+function openSqlite(file: string): { db: Db; dialect: DialectName } {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  // Owner-only from the first byte; SQLite gives its -wal and -shm files the same mode.
+  closeSync(openSync(file, 'a', 0o600));
+  const connection = new SqliteDatabase(file);
+  // auto_vacuum only takes effect before the first table exists; incremental lets purges give space back.
+  connection.pragma('auto_vacuum = INCREMENTAL');
+  connection.pragma('journal_mode = WAL');
+  // FULL: a commit is on disk (WAL fsynced) before we answer 200.
+  connection.pragma('synchronous = FULL');
+  // Deleted rows are overwritten, not left readable in free pages.
+  connection.pragma('secure_delete = ON');
+  connection.pragma('foreign_keys = ON');
+  connection.pragma('busy_timeout = 5000');
+  return { db: new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: connection }) }), dialect: 'sqlite' };
+}
+
+function openPostgres(url: string): { db: Db; dialect: DialectName } {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: 5_000,
+    // Timestamps are bigint milliseconds; they fit a JS number, so read them as one.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID && format !== 'binary'
+          ? (value: string) => Number(value)
+          : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client losing its connection (a database restart) must not crash the process.
+  pool.on('error', () => undefined);
+  return { db: new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+}
+
+async function pingDatabase(db: Db, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([sql`select 1`.execute(db).then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as ingress from './2026-11-23-001-ingress.js';
+
+/** Every migration, by name; names sort in the order they run. Add new ones, never edit old ones. */
+export const migrations: Record<string, Migration> = {
+  '2026-11-23-001-ingress': ingress,
+};

@@ -1,0 +1,38 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError, isAppError } from '../errors.js';
+
+/** Fastify's own errors that are the caller's fault, mapped to our codes. */
+const fastifyCodes: Record<string, AppError['code']> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'INVALID_REQUEST',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_REQUEST',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_REQUEST',
+  FST_ERR_VALIDATION: 'INVALID_REQUEST',
+};
+
+/**
+ * One place turns errors into `{ code, message, requestId }`. Our AppErrors carry messages written
+ * for the caller; anything else (database, crypto, bugs) becomes a generic 500 and is only logged.
+ */
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.statusCode >= 500) request.log.error({ err: error, code: appError.code }, 'request failed');
+    if (appError.code === 'OVERLOADED' || appError.code === 'STORE_UNAVAILABLE') reply.header('retry-after', '5');
+    const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
+    if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
+    return reply.code(appError.statusCode).send({ code: appError.code, message: appError.message, requestId: request.id });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ code: 'NOT_FOUND', message: 'No such route.', requestId: request.id }),
+  );
+}
+
+function toAppError(error: FastifyError | AppError): AppError {
+  if (isAppError(error)) return error;
+  const mapped = error.code ? fastifyCodes[error.code] : undefined;
+  if (mapped === 'PAYLOAD_TOO_LARGE') return new AppError(mapped, 'The body is larger than this route accepts.');
+  if (mapped) return new AppError(mapped, 'The request is malformed.');
+  if (error.statusCode === 503) return new AppError('OVERLOADED', 'Rampart is under pressure; retry shortly.');
+  return new AppError('INTERNAL', 'Something went wrong; the request id identifies it in the logs.');
+}

@@ -1,0 +1,114 @@
+import { mkdirSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { systemClock } from './clock.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config/load-config.js';
+import { createEventStore } from './conversations/event-store.js';
+import type { StoreResult } from './conversations/event-store.js';
+import { createBlindIndex } from './crypto/blind-index.js';
+import { createDataKeyCache } from './crypto/data-key-cache.js';
+import { createKeyStore } from './crypto/key-store.js';
+import { createLocalKms, parseMasterKey } from './crypto/local-kms.js';
+import { createDatabase } from './db/database.js';
+import { createGroupCommitWriter } from './db/group-commit-writer.js';
+import { migrateToLatest } from './db/migrate.js';
+import { createApp } from './http/create-app.js';
+import { createIngestService } from './ingress/ingest-service.js';
+import type { IngressEvent } from './ingress/ingress-event.js';
+import { registerWebhookRoutes } from './ingress/webhook-routes.js';
+import type { Logger } from './logger.js';
+
+export interface Rampart {
+  readonly app: FastifyInstance;
+  /** Stops accepting, lets in-flight batches commit, then closes the database and connections. */
+  close(): Promise<void>;
+}
+
+export interface BuildRampartOptions {
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/** The composition root: config → db → kms → services → http. Nothing listens until `listen`. */
+export async function buildRampart({ config, logger, clock = systemClock }: BuildRampartOptions): Promise<Rampart> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const database = createDatabase(config.database);
+  const closers: (() => Promise<unknown>)[] = [() => database.close()];
+  try {
+    await migrateToLatest(database.db);
+    const kms = await createLocalKms({ keyringPath: config.kms.keyringPath, masterKey: parseMasterKey(config.kms.masterKey.reveal()), clock });
+    closers.unshift(() => kms.close());
+    const cache = createDataKeyCache({ ...config.dataKeyCache, maxEntries: 50_000, clock });
+    const keys = createKeyStore({ kms, cache });
+    const index = createBlindIndex(await keys.loadIndexRootKey(database.db));
+    const eventStore = createEventStore({ keys, index, clock });
+
+    const writer = createGroupCommitWriter<readonly IngressEvent[], StoreResult>({
+      db: database.db,
+      maxBatch: config.writer.maxBatch,
+      maxQueue: config.writer.maxQueue,
+      maxConcurrentBatches: database.dialect === 'sqlite' ? 1 : 4,
+      applyBatch: async (trx, requests) => {
+        const results: StoreResult[] = [];
+        for (const events of requests) results.push(await eventStore.storeEvents(trx, events));
+        return results;
+      },
+      onCommitError: (error, batchSize) => logger.warn({ err: error, batchSize }, 'a batch failed to commit'),
+    });
+    closers.unshift(() => writer.close());
+    const ingest = createIngestService({ writer });
+
+    const redis = config.http.redisUrl ? connectRedis(config.http.redisUrl.reveal(), logger) : null;
+    if (redis) closers.push(() => redis.quit().catch(() => redis.disconnect()));
+
+    const app = await createApp({
+      config,
+      logger,
+      readinessChecks: [
+        { name: 'database', isReady: () => database.ping() },
+        { name: 'writer-queue', isReady: async () => writer.queueDepth() < config.writer.maxQueue * 0.8 },
+      ],
+      registerRoutes: async (root) => {
+        await root.register(registerWebhookRoutes, { config, ingest, redis });
+      },
+    });
+    // Fastify's close waits for in-flight requests, which wait for their batches.
+    closers.unshift(() => app.close());
+    return { app, close: () => runClosers(closers) };
+  } catch (error) {
+    await runClosers(closers);
+    throw error;
+  }
+}
+
+function connectRedis(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, {
+    // Fail fast while Redis is away: rate limiting then falls back to accepting.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    lazyConnect: false,
+  });
+  let isDown = false;
+  redis.on('error', (error) => {
+    if (!isDown) logger.warn({ err: error }, 'redis unreachable; webhook rate limiting is paused until it returns');
+    isDown = true;
+  });
+  redis.on('ready', () => {
+    if (isDown) logger.info('redis reachable again');
+    isDown = false;
+  });
+  return redis;
+}
+
+async function runClosers(closers: readonly (() => Promise<unknown>)[]): Promise<void> {
+  for (const close of closers) {
+    try {
+      await close();
+    } catch {
+      // Keep closing the rest; a half-closed process is worse than a logged failure.
+    }
+  }
+}
