@@ -6,11 +6,14 @@ import type { Clock } from './clock.js';
 import type { Config } from './config/load-config.js';
 import { createEventStore } from './conversations/event-store.js';
 import type { StoreResult } from './conversations/event-store.js';
+import { createMessageReader } from './conversations/message-reader.js';
+import type { MessageReader } from './conversations/message-reader.js';
 import { createBlindIndex } from './crypto/blind-index.js';
 import { createDataKeyCache } from './crypto/data-key-cache.js';
 import { createKeyStore } from './crypto/key-store.js';
 import { createLocalKms, parseMasterKey } from './crypto/local-kms.js';
 import { createDatabase } from './db/database.js';
+import type { Database } from './db/database.js';
 import { createGroupCommitWriter } from './db/group-commit-writer.js';
 import { migrateToLatest } from './db/migrate.js';
 import { createApp } from './http/create-app.js';
@@ -21,6 +24,9 @@ import type { Logger } from './logger.js';
 
 export interface Rampart {
   readonly app: FastifyInstance;
+  readonly database: Database;
+  /** Decrypting reads (for operators' commands and tests; the dashboard adds an audited path). */
+  readonly reader: MessageReader;
   /** Stops accepting, lets in-flight batches commit, then closes the database and connections. */
   close(): Promise<void>;
 }
@@ -76,7 +82,7 @@ export async function buildRampart({ config, logger, clock = systemClock }: Buil
     });
     // Fastify's close waits for in-flight requests, which wait for their batches.
     closers.unshift(() => app.close());
-    return { app, close: () => runClosers(closers) };
+    return { app, database, reader: createMessageReader({ db: database.db, keys, index }), close: () => runClosers(closers) };
   } catch (error) {
     await runClosers(closers);
     throw error;

@@ -13,7 +13,7 @@ export type DataKeyRow = Pick<DataKeyTable, 'id' | 'kek_provider' | 'kek_id' | '
 
 export interface DataKey {
   readonly keyInfo: EnvelopeKeyInfo;
-  /** A private copy: valid for as long as the caller holds it, never written anywhere. */
+  /** A private copy (the cache hands out copies): valid for as long as the caller holds it, never written anywhere. */
   readonly key: Buffer;
 }
 
@@ -46,7 +46,7 @@ export function createKeyStore({ kms, cache }: { kms: KmsProvider; cache: DataKe
   async function openDataKey(row: DataKeyRow, contactId: string): Promise<DataKey> {
     const wrapped = fromColumns(row);
     const cached = cache.get(row.id);
-    if (cached) return { keyInfo: toKeyInfo(row.id, wrapped), key: Buffer.from(cached) };
+    if (cached) return { keyInfo: toKeyInfo(row.id, wrapped), key: cached };
     const key = await kms.unwrapKey(wrapped, dataKeyContext(row.id, contactId));
     cache.set(row.id, Buffer.from(key));
     return { keyInfo: toKeyInfo(row.id, wrapped), key };

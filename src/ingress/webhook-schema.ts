@@ -47,7 +47,7 @@ const objectList = z.array(anyObject);
 /** Error objects appear on messages, statuses and change values alike. */
 const cloudApiErrorSchema = z.looseObject({
   code: z.number().int(),
-  title: text,
+  title: text.optional(),
   message: text.optional(),
   error_data: z.looseObject({ details: text.optional() }).optional(),
   href: text.optional(),
@@ -99,7 +99,8 @@ function checkVariant(
 const mediaSchema = z.looseObject({
   id: nonEmptyText,
   mime_type: text,
-  sha256: text,
+  // Documented as always present, but nothing here relies on it: refusing a message for its absence would lose it.
+  sha256: text.optional(),
   caption: text.optional(),
   filename: text.optional(),
   url: text.optional(),
@@ -299,14 +300,14 @@ const statusSchema = z.looseObject({
     .looseObject({
       id: text,
       expiration_timestamp: unixSeconds.optional(),
-      origin: z.looseObject({ type: text }),
+      origin: z.looseObject({ type: text }).optional(),
     })
     .optional(),
   pricing: z
     .looseObject({
       billable: z.boolean().optional(),
-      pricing_model: text,
-      category: text,
+      pricing_model: text.optional(),
+      category: text.optional(),
       type: text.optional(),
     })
     .optional(),
