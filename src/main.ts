@@ -9,6 +9,7 @@ import type { StoreResult } from './conversations/event-store.js';
 import { createMessageReader } from './conversations/message-reader.js';
 import type { MessageReader } from './conversations/message-reader.js';
 import { createBlindIndex } from './crypto/blind-index.js';
+import type { BlindIndex } from './crypto/blind-index.js';
 import { createDataKeyCache } from './crypto/data-key-cache.js';
 import { createKeyStore } from './crypto/key-store.js';
 import { createLocalKms, parseMasterKey } from './crypto/local-kms.js';
@@ -27,6 +28,8 @@ export interface Rampart {
   readonly database: Database;
   /** Decrypting reads (for operators' commands and tests; the dashboard adds an audited path). */
   readonly reader: MessageReader;
+  /** Keyed blind indexes (phone numbers, message ids) of this deployment. */
+  readonly index: BlindIndex;
   /** Stops accepting, lets in-flight batches commit, then closes the database and connections. */
   close(): Promise<void>;
 }
@@ -82,7 +85,7 @@ export async function buildRampart({ config, logger, clock = systemClock }: Buil
     });
     // Fastify's close waits for in-flight requests, which wait for their batches.
     closers.unshift(() => app.close());
-    return { app, database, reader: createMessageReader({ db: database.db, keys, index }), close: () => runClosers(closers) };
+    return { app, database, index, reader: createMessageReader({ db: database.db, keys, index }), close: () => runClosers(closers) };
   } catch (error) {
     await runClosers(closers);
     throw error;

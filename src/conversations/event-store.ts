@@ -18,7 +18,6 @@ export interface StoreResult {
 interface ResolvedContact {
   id: string;
   dataKey: DataKey;
-  isNew: boolean;
 }
 
 /**
@@ -96,19 +95,14 @@ export function createEventStore({ keys, index, clock }: { keys: KeyStore; index
   }
 
   async function findOrCreateContact(trx: Trx, lookup: Buffer, customerId: string): Promise<ResolvedContact> {
-    const row = await trx
-      .selectFrom('contacts')
-      .innerJoin('data_keys', 'data_keys.id', 'contacts.data_key_id')
-      .select(['contacts.id as contact_id', 'data_keys.id', 'data_keys.kek_provider', 'data_keys.kek_id', 'data_keys.kek_version', 'data_keys.wrapped_key'])
-      .where('contacts.lookup_index', '=', lookup)
-      .executeTakeFirst();
-    if (row) return { id: row.contact_id, dataKey: await keys.openDataKey(row, row.contact_id), isNew: false };
+    const existing = await findContact(trx, lookup);
+    if (existing) return existing;
 
     const id = randomUUID();
     const dataKey = await keys.createDataKey(trx, contactKeyOwner(id), id);
-    const contact = { id, dataKey, isNew: true };
+    const contact = { id, dataKey };
     const now = clock.now();
-    await trx
+    const inserted = await trx
       .insertInto('contacts')
       .values({
         id,
@@ -120,8 +114,24 @@ export function createEventStore({ keys, index, clock }: { keys: KeyStore; index
         updated_at: now,
         last_inbound_at: null,
       })
-      .execute();
-    return contact;
+      // A concurrent transaction (another batch or gateway) may create the same contact first.
+      .onConflict((conflict) => conflict.column('lookup_index').doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return contact;
+    await keys.deleteDataKey(trx, dataKey.keyInfo.dataKeyId);
+    const winner = await findContact(trx, lookup);
+    if (!winner) throw new Error('contact vanished after a conflicting insert');
+    return winner;
+  }
+
+  async function findContact(trx: Trx, lookup: Buffer): Promise<ResolvedContact | null> {
+    const row = await trx
+      .selectFrom('contacts')
+      .innerJoin('data_keys', 'data_keys.id', 'contacts.data_key_id')
+      .select(['contacts.id as contact_id', 'data_keys.id', 'data_keys.kek_provider', 'data_keys.kek_id', 'data_keys.kek_version', 'data_keys.wrapped_key'])
+      .where('contacts.lookup_index', '=', lookup)
+      .executeTakeFirst();
+    return row ? { id: row.contact_id, dataKey: await keys.openDataKey(row, row.contact_id) } : null;
   }
 
   function encryptContactField(contact: ResolvedContact, column: string, value: unknown): Buffer {

@@ -57,6 +57,12 @@ export function createKeyStore({ kms, cache }: { kms: KmsProvider; cache: DataKe
     return openDataKey(row, contactId);
   }
 
+  /** Destroys a data key: every envelope under it becomes unreadable (crypto-shredding). */
+  async function deleteDataKey(db: Executor, id: string): Promise<void> {
+    await db.deleteFrom('data_keys').where('id', '=', id).execute();
+    cache.delete(id);
+  }
+
   /** The key for data that belongs to no customer (account and template events); made on first use. */
   async function getSystemKey(db: Executor): Promise<DataKey> {
     const row = await db.selectFrom('data_keys').select('id').where('owner', '=', SYSTEM_OWNER).executeTakeFirst();
@@ -81,7 +87,7 @@ export function createKeyStore({ kms, cache }: { kms: KmsProvider; cache: DataKe
     return kms.unwrapKey(fromColumns(stored), context);
   }
 
-  return { createDataKey, openDataKey, getDataKey, getSystemKey, loadIndexRootKey };
+  return { createDataKey, openDataKey, getDataKey, deleteDataKey, getSystemKey, loadIndexRootKey };
 }
 
 export type KeyStore = ReturnType<typeof createKeyStore>;

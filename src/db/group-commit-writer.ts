@@ -70,18 +70,21 @@ export function createGroupCommitWriter<TItem, TResult>(
     }
   }
 
-  async function commitBatch(batch: Pending<TItem, TResult>[]): Promise<void> {
+  async function commitBatch(batch: Pending<TItem, TResult>[], isRetry = false): Promise<void> {
     try {
       const results = await options.db.transaction().execute((trx) => options.applyBatch(trx, batch.map((pending) => pending.item)));
       batch.forEach((pending, index) => pending.resolve(results[index] as TResult));
     } catch (error) {
       options.onCommitError?.(error, batch.length);
-      if (batch.length === 1) {
+      if (batch.length > 1) {
+        // Commit one by one, so one poisoned item cannot fail its neighbours.
+        for (const pending of batch) await commitBatch([pending], true);
+      } else if (!isRetry) {
+        // Once more: concurrent batches (PostgreSQL) can lose a race on a unique key and then succeed.
+        await commitBatch(batch, true);
+      } else {
         batch[0]!.reject(toStoreError(error));
-        return;
       }
-      // Commit one by one, so one poisoned item (or a lost race on a unique key) cannot fail its neighbours.
-      for (const pending of batch) await commitBatch([pending]);
     }
   }
 
