@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SettingName } from '../../src/config/config-schema.js';
+import { createSqliteDatabase } from '../support/databases.js';
+import { serialiseLikeMeta, textMessagePayload } from '../support/payloads.js';
+import { startTestGateway } from '../support/test-gateway.js';
+import type { TestGateway } from '../support/test-gateway.js';
+
+const redisUrl = process.env.RAMPART_TEST_REDIS_URL;
+const missingRedisMessage = 'skipped: RAMPART_TEST_REDIS_URL is not set (CI sets it)';
+/** The gateway's rate-limit namespace; every test gateway is called from 127.0.0.1, so they share one key. */
+const keyPattern = 'rampart-webhook-rl:*';
+const sharedKey = 'rampart-webhook-rl:127.0.0.1';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function startGateway(overrides: Partial<Record<SettingName, string>>): Promise<TestGateway> {
+  const database = await createSqliteDatabase();
+  const gateway = await startTestGateway(database, { overrides });
+  cleanups.push(async () => {
+    await gateway.close();
+    rmSync(database.dataDir, { recursive: true, force: true });
+  });
+  return gateway;
+}
+
+function newMessage(): { wamid: string; body: string } {
+  const wamid = `wamid.${randomUUID()}`;
+  return { wamid, body: serialiseLikeMeta(textMessagePayload([{ wamid, from: '15551234567', body: 'hello' }])) };
+}
+
+async function deleteRateLimitKeys(redis: Redis): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', keyPattern, 'COUNT', 100);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+describe.skipIf(redisUrl === undefined)('webhook rate limit shared through Redis', () => {
+  let redis: Redis;
+
+  beforeAll(async () => {
+    redis = new Redis(redisUrl!);
+    await deleteRateLimitKeys(redis);
+  });
+  afterAll(async () => {
+    if (!redis) return;
+    await deleteRateLimitKeys(redis);
+    await redis.quit();
+  });
+
+  /**
+   * Until its Redis connection is ready a gateway skips rate limiting (skipOnError), so each
+   * gateway is probed until one of its requests shows up in the shared counter.
+   */
+  async function postUntilCounted(gateway: TestGateway, expectedCount: number): Promise<void> {
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      expect((await gateway.post(newMessage().body)).status).toBe(200);
+      if (Number(await redis.get(sharedKey)) === expectedCount) return;
+      await sleep(20);
+    }
+    throw new Error(`the shared counter never reached ${expectedCount}`);
+  }
+
+  it('counts requests to two gateways against one limit: 3 + 3 pass, the 7th to either is 429', async () => {
+    const overrides = { RAMPART_REDIS_URL: redisUrl!, RAMPART_RATE_LIMIT_PER_MINUTE: '6' };
+    const first = await startGateway(overrides);
+    const second = await startGateway(overrides);
+    await postUntilCounted(first, 1);
+    await postUntilCounted(second, 2);
+    for (const gateway of [first, second, first, second]) expect((await gateway.post(newMessage().body)).status).toBe(200);
+    expect(await redis.get(sharedKey)).toBe('6');
+
+    for (const gateway of [first, second]) {
+      const limited = await gateway.post(newMessage().body);
+      expect(limited.status).toBe(429);
+      expect(await limited.json()).toMatchObject({ code: 'RATE_LIMITED' });
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe.skipIf(redisUrl !== undefined)('webhook rate limit shared through Redis', () => {
+  it.skip(missingRedisMessage, () => undefined);
+});
+
+describe('webhook rate limit with Redis unreachable', () => {
+  it('keeps accepting and storing webhooks, without rate limiting', async () => {
+    const gateway = await startGateway({ RAMPART_REDIS_URL: 'redis://127.0.0.1:1', RAMPART_RATE_LIMIT_PER_MINUTE: '2' });
+    for (let count = 0; count < 5; count += 1) {
+      const message = newMessage();
+      const response = await gateway.post(message.body);
+      expect(response.status, await response.clone().text()).toBe(200);
+      expect(await gateway.rampart.reader.findMessageByWamid(message.wamid)).not.toBeNull();
+    }
+  });
+});
