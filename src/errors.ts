@@ -16,6 +16,8 @@ export const errorCodes = {
   VERIFY_TOKEN_MISMATCH: 403,
   NOT_FOUND: 404,
   PAYLOAD_TOO_LARGE: 413,
+  /** The webhook accepts application/json only. */
+  UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   /** Too much work queued; the caller (Meta) should retry later. */
   OVERLOADED: 503,

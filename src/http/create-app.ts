@@ -35,8 +35,15 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   }) as unknown as FastifyInstance;
 
   installErrorHandlers(app);
+  let isClosing = false;
+  app.addHook('preClose', async () => {
+    isClosing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // While closing, in-flight requests still get their answer, then their keep-alive connection
+    // ends; otherwise close would wait for idle keep-alive connections to time out.
+    if (isClosing) reply.header('connection', 'close');
   });
   await app.register(helmet, {
     // An API and webhook receiver: nothing here is meant to be framed, scripted or sniffed.

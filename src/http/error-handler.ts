@@ -4,7 +4,7 @@ import { AppError, isAppError } from '../errors.js';
 /** Fastify's own errors that are the caller's fault, mapped to our codes. */
 const fastifyCodes: Record<string, AppError['code']> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'INVALID_REQUEST',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_REQUEST',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_REQUEST',
   FST_ERR_VALIDATION: 'INVALID_REQUEST',
@@ -32,6 +32,7 @@ function toAppError(error: FastifyError | AppError): AppError {
   if (isAppError(error)) return error;
   const mapped = error.code ? fastifyCodes[error.code] : undefined;
   if (mapped === 'PAYLOAD_TOO_LARGE') return new AppError(mapped, 'The body is larger than this route accepts.');
+  if (mapped === 'UNSUPPORTED_MEDIA_TYPE') return new AppError(mapped, 'Send the body as application/json.');
   if (mapped) return new AppError(mapped, 'The request is malformed.');
   if (error.statusCode === 503) return new AppError('OVERLOADED', 'Rampart is under pressure; retry shortly.');
   return new AppError('INTERNAL', 'Something went wrong; the request id identifies it in the logs.');

@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
+import { createPostgresDatabase } from '../../test/support/databases.js';
+import type { BenchSettings, TargetName } from './bench-settings.js';
+import { findFreePort, spawnTypeScript, waitUntilReady } from './child-process.js';
+import type { ChildHandle } from './child-process.js';
+import type { CleanupStack } from './cleanup-stack.js';
+
+export interface StoredCounts {
+  messages: number;
+  contacts: number;
+}
+
+export interface StartedTarget {
+  readonly name: TargetName;
+  /** Base URL; the webhook is at `/webhooks/whatsapp`. */
+  readonly url: string;
+  readonly child: ChildHandle;
+  /** The app secret the target verifies signatures with (the baseline ignores signatures). */
+  readonly appSecret: string;
+  /** What the target has stored; null for the baseline, which stores nothing. */
+  countStored(): Promise<StoredCounts | null>;
+}
+
+/** Starts one target as a child process, registering in `cleanup` everything it leaves behind. */
+export async function startTarget(name: TargetName, settings: BenchSettings, cleanup: CleanupStack): Promise<StartedTarget> {
+  if (name === 'baseline') return startBaseline(cleanup);
+  return startRampart(name, settings, cleanup);
+}
+
+async function startBaseline(cleanup: CleanupStack): Promise<StartedTarget> {
+  const port = await findFreePort();
+  const child = spawnTypeScript({ script: 'bench/ingress/bare-server.ts', env: { BENCH_PORT: String(port) } });
+  cleanup.defer('stop the baseline server', () => child.stop());
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilReady(child, `${url}/readyz`);
+  return { name: 'baseline', url, child, appSecret: randomBytes(32).toString('hex'), countStored: async () => null };
+}
+
+async function startRampart(name: Exclude<TargetName, 'baseline'>, settings: BenchSettings, cleanup: CleanupStack): Promise<StartedTarget> {
+  const database = await prepareDatabase(name, settings, cleanup);
+
+  const appSecret = randomBytes(32).toString('hex');
+  const port = await findFreePort();
+  const child = spawnTypeScript({
+    script: 'src/cli/index.ts',
+    args: ['start'],
+    nodeArgs: cpuProfileArgs(name, settings),
+    env: {
+      RAMPART_DATA_DIR: database.dataDir,
+      ...(database.url ? { RAMPART_DATABASE_URL: database.url } : {}),
+      RAMPART_HOST: '127.0.0.1',
+      RAMPART_PORT: String(port),
+      // Info logs one line per webhook; the bench measures the gateway, not the terminal.
+      RAMPART_LOG_LEVEL: 'warn',
+      // All load comes from one address: the default (60,000/min per address) would cap the run
+      // at 1,000 requests/s. The limiter still runs on every request.
+      RAMPART_RATE_LIMIT_PER_MINUTE: '1000000000',
+      WHATSAPP_APP_SECRET: appSecret,
+      WHATSAPP_VERIFY_TOKEN: randomBytes(16).toString('hex'),
+      RAMPART_MASTER_KEY: randomBytes(32).toString('base64'),
+    },
+  });
+  cleanup.defer(`stop ${name}`, () => child.stop());
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilReady(child, `${url}/readyz`);
+  return { name, url, child, appSecret, countStored: database.countStored };
+}
+
+interface PreparedDatabase {
+  /** A fresh RAMPART_DATA_DIR (the keyring lives there, and the SQLite file when that is the store). */
+  dataDir: string;
+  /** RAMPART_DATABASE_URL; undefined means the SQLite default inside the data dir. */
+  url: string | undefined;
+  countStored(): Promise<StoredCounts>;
+}
+
+async function prepareDatabase(
+  name: Exclude<TargetName, 'baseline'>,
+  settings: BenchSettings,
+  cleanup: CleanupStack,
+): Promise<PreparedDatabase> {
+  if (name === 'rampart-sqlite') {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'rampart-bench-'));
+    cleanup.defer('remove the data dir', () => rmSync(dataDir, { recursive: true, force: true }));
+    const file = path.join(dataDir, 'rampart.sqlite');
+    return { dataDir, url: undefined, countStored: async () => countSqlite(file) };
+  }
+  if (settings.postgresUrl === null) throw new Error('rampart-postgres needs RAMPART_BENCH_POSTGRES_URL or RAMPART_TEST_POSTGRES_URL');
+  // A fresh schema selected through search_path, dropped afterwards.
+  const database = await createPostgresDatabase(settings.postgresUrl);
+  cleanup.defer('drop the PostgreSQL schema', () => database.drop());
+  cleanup.defer('remove the data dir', () => rmSync(database.dataDir, { recursive: true, force: true }));
+  const url = database.url!;
+  return { dataDir: database.dataDir, url, countStored: () => countPostgres(url) };
+}
+
+function countSqlite(file: string): StoredCounts {
+  // Read-only, beside the running gateway: WAL lets a reader see every committed transaction.
+  const connection = new SqliteDatabase(file, { readonly: true, fileMustExist: true });
+  try {
+    const count = (table: 'messages' | 'contacts') =>
+      (connection.prepare(`select count(*) as count from ${table}`).get() as { count: number }).count;
+    return { messages: count('messages'), contacts: count('contacts') };
+  } finally {
+    connection.close();
+  }
+}
+
+async function countPostgres(url: string): Promise<StoredCounts> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const result = await client.query<{ messages: number; contacts: number }>(
+      'select (select count(*) from messages)::int as messages, (select count(*) from contacts)::int as contacts',
+    );
+    return result.rows[0]!;
+  } finally {
+    await client.end();
+  }
+}
+
+function cpuProfileArgs(name: TargetName, settings: BenchSettings): string[] {
+  if (settings.cpuProfileDir === null) return [];
+  const directory = path.resolve(settings.cpuProfileDir, name);
+  mkdirSync(directory, { recursive: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${directory}`];
+}
