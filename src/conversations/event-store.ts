@@ -90,8 +90,9 @@ export function createEventStore({ keys, index, clock }: { keys: KeyStore; index
   type BatchState = ReturnType<typeof createBatchState>;
 
   function lookupIndexOf(customerId: string): Buffer {
-    // wa_ids are phone numbers in digits; business-scoped user ids ("US.123…") are not.
-    return /^\+?\d+$/.test(customerId) ? index.phone(customerId) : index.userId(customerId);
+    // wa_ids are phone numbers in digits; business-scoped user ids ("US.123…") and anything odd are
+    // indexed as opaque ids, so one strange id can never make a whole webhook fail (and be retried forever).
+    return isPhoneLike(customerId) ? index.phone(customerId) : index.userId(customerId);
   }
 
   async function findOrCreateContact(trx: Trx, lookup: Buffer, customerId: string): Promise<ResolvedContact> {
@@ -244,3 +245,7 @@ export function createEventStore({ keys, index, clock }: { keys: KeyStore; index
 }
 
 export type EventStore = ReturnType<typeof createEventStore>;
+
+function isPhoneLike(customerId: string): boolean {
+  return /^\+?[1-9]\d{5,14}$/.test(customerId);
+}
