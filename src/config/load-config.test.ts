@@ -179,6 +179,17 @@ describe('loadConfig', () => {
     expect(config.notices).toEqual(['unknown setting RAMPART_PROT is ignored']);
   });
 
+  // Fastify trusts these through proxy-addr, which reads "010.0.0.1" as octal 8.0.0.1: a typo would let
+  // 8.0.0.1 forge X-Forwarded-For past the allowlist. A bad entry must fail at config time, by name.
+  it('refuses trusted-proxy entries that are not standard addresses or ranges, naming them', () => {
+    const message = configProblem({
+      env: { RAMPART_DATA_DIR: directory, RAMPART_TRUSTED_PROXIES: '10.0.0.1,010.0.0.2,not-an-ip', ...requiredSecrets() },
+    });
+    expect(message).toContain('RAMPART_TRUSTED_PROXIES');
+    expect(message).toContain('010.0.0.2');
+    expect(message).toContain('not-an-ip');
+  });
+
   it('returns a deeply frozen config', () => {
     const config = loadConfig({ env: { RAMPART_DATA_DIR: directory, RAMPART_TRUSTED_PROXIES: '10.0.0.1', ...requiredSecrets() } });
     for (const part of [config, config.http, config.http.trustedProxies, config.writer, config.kms, config.whatsapp, config.notices, config.database]) {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../errors.js';
+import { findInvalidAddressEntries } from './address-entries.js';
 import { settingNames, settingsSchema } from './config-schema.js';
 import type { SecretName, SettingName, Settings } from './config-schema.js';
 import { Secret } from './secret.js';
@@ -153,6 +154,10 @@ function buildConfig(
   if (hasCert !== hasKey) problems.push('RAMPART_TLS_CERT_FILE and RAMPART_TLS_KEY_FILE: set both or neither');
   for (const file of [settings.RAMPART_TLS_CERT_FILE, settings.RAMPART_TLS_KEY_FILE]) {
     if (file !== undefined && !existsSync(file)) problems.push(`TLS file ${file} does not exist`);
+  }
+  for (const name of ['RAMPART_TRUSTED_PROXIES', 'RAMPART_IP_ALLOWLIST'] as const) {
+    const invalid = findInvalidAddressEntries(settings[name] ?? []);
+    if (invalid.length > 0) problems.push(`${name}: not an IP address or CIDR range: ${invalid.join(', ')}`);
   }
   const database = resolveDatabase(settings);
   if (!appSecret || !verifyToken || !masterKey || problems.length > 0) return null;
