@@ -5,6 +5,7 @@ import type { TestDatabase } from '../support/databases.js';
 import { spawnGateway } from '../support/gateway-process.js';
 import { serialiseLikeMeta, textMessagePayload } from '../support/payloads.js';
 import { createTestSecrets, startTestGateway } from '../support/test-gateway.js';
+import { noteSkippedWhen } from '../support/skip-notice.js';
 
 // Pins: an event that received 200 survives kill -9 of the gateway, readable and decryptable.
 
@@ -74,6 +75,4 @@ for (const dialect of dialects) {
   });
 }
 
-describe.skipIf(postgresUrl !== undefined)('kill -9 mid-load on postgres', () => {
-  it.skip(missingPostgresMessage, () => undefined);
-});
+noteSkippedWhen(postgresUrl === undefined, 'kill -9 mid-load on postgres', missingPostgresMessage);
