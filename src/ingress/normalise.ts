@@ -1,6 +1,7 @@
 import type { AccountEvent, InboundMessageEvent, IngressEvent, StatusEvent } from './ingress-event.js';
 import type { KnownFieldChange, MessagesChangeValue, WebhookChange, WebhookMessage, WebhookPayload, WebhookStatus } from './webhook-schema.js';
-import { isChangeOfField, knownMessageTypes, unixSecondsToMs } from './webhook-schema.js';
+import { unixSecondsToMs } from './schema-primitives.js';
+import { isChangeOfField, knownMessageTypes } from './webhook-schema.js';
 
 type WebhookContact = NonNullable<MessagesChangeValue['contacts']>[number];
 type UserPreferencesValue = KnownFieldChange<'user_preferences'>['value'];

@@ -8,7 +8,8 @@ import type { IngestService } from './ingest-service.js';
 import { createAddressMatcher } from './ip-allowlist.js';
 import { normaliseWebhook } from './normalise.js';
 import { verifyWebhookSignature } from './signature.js';
-import { measureJsonDepth, parseWebhookPayload } from './webhook-schema.js';
+import { measureJsonDepth } from './json-depth.js';
+import { parseWebhookPayload } from './webhook-schema.js';
 
 export interface WebhookRoutesOptions {
   config: Config;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isMessageOfType, measureJsonDepth, parseWebhookPayload } from './webhook-schema.js';
+import { measureJsonDepth } from './json-depth.js';
+import { isMessageOfType, parseWebhookPayload } from './webhook-schema.js';
 
 const canaryPhone = '+4915112345678';
 const canaryText = 'SECRET-CANARY';
