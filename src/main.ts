@@ -59,11 +59,7 @@ export async function buildRampart({ config, logger, clock = systemClock }: Buil
       maxBatch: config.writer.maxBatch,
       maxQueue: config.writer.maxQueue,
       maxConcurrentBatches: database.dialect === 'sqlite' ? 1 : 4,
-      applyBatch: async (trx, requests) => {
-        const results: StoreResult[] = [];
-        for (const events of requests) results.push(await eventStore.storeEvents(trx, events));
-        return results;
-      },
+      applyBatch: (trx, requests) => eventStore.storeBatch(trx, requests),
       onCommitError: (error, batchSize) => logger.warn({ err: error, batchSize }, 'a batch failed to commit'),
     });
     closers.unshift(() => writer.close());

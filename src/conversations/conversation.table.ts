@@ -8,9 +8,10 @@ export interface ContactTable {
   data_key_id: string;
   wa_id_enc: Buffer;
   profile_enc: Buffer | null;
+  /** Keyed digest of the profile, bound to the contact: tells a changed profile without decrypting. */
+  profile_digest: Buffer | null;
   created_at: number;
   updated_at: number;
-  last_inbound_at: number | null;
 }
 
 export interface MessageTable {
@@ -20,20 +21,22 @@ export interface MessageTable {
   direction: 'inbound' | 'outbound';
   phone_number_id: string;
   type: string;
-  wamid_enc: Buffer;
+  /** `{ wamid, message }`: Meta's id (it embeds the customer's number) and everything the message carried. */
   content_enc: Buffer;
   sent_at: number;
   received_at: number;
 }
 
-/** The current status of a message: only ever moves up (sent < delivered < read < played; failed is terminal). */
+/**
+ * The current status of a message: only ever moves up (sent < delivered < read < played; failed is
+ * terminal). Its details are those of the matching `status_events` row.
+ */
 export interface MessageStatusTable {
   wamid_index: Buffer;
   contact_id: string | null;
   status: string;
   status_rank: number;
   status_at: number;
-  details_enc: Buffer;
   updated_at: number;
 }
 

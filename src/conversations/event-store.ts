@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
 import type { BlindIndex } from '../crypto/blind-index.js';
-import { encryptJson, encryptText } from '../crypto/envelope.js';
+import { encryptJson } from '../crypto/envelope.js';
 import type { EnvelopeContext } from '../crypto/envelope.js';
 import type { DataKey, KeyStore } from '../crypto/key-store.js';
-import { contactKeyOwner } from '../crypto/key-store.js';
-import type { Clock } from '../clock.js';
 import type { Trx } from '../db/group-commit-writer.js';
 import type { AccountEvent, InboundMessageEvent, IngressEvent, StatusEvent } from '../ingress/ingress-event.js';
 import { canonicalJson } from './canonical-json.js';
+import { createContactResolver } from './contact-resolver.js';
+import type { ResolvedContact } from './contact-resolver.js';
 import { rankStatus } from './status-rank.js';
 
 export interface StoreResult {
@@ -15,237 +16,206 @@ export interface StoreResult {
   duplicates: number;
 }
 
-interface ResolvedContact {
-  id: string;
-  dataKey: DataKey;
+/** Rows per INSERT: well under SQLite's bound-parameter limit, large enough to amortise query building. */
+const ROWS_PER_INSERT = 200;
+
+interface Located<T> {
+  request: number;
+  event: T;
 }
 
 /**
- * The write path of the ingress: turns normalised webhook events into encrypted rows inside the
- * caller's transaction. Duplicates (same message id, same status of a message, same account
- * event) are recognised by keyed blind indexes and stored once.
+ * The write path of the ingress: turns the normalised events of a batch of webhooks into
+ * encrypted rows inside the caller's transaction, with a handful of multi-row statements per
+ * batch rather than several per event. Duplicates (same message id, same status of a message,
+ * same account event) are recognised by keyed blind indexes and stored once.
  */
 export function createEventStore({ keys, index, clock }: { keys: KeyStore; index: BlindIndex; clock: Clock }) {
-  async function storeEvents(trx: Trx, events: readonly IngressEvent[]): Promise<StoreResult> {
-    const batch = createBatchState(trx);
-    const result: StoreResult = { stored: 0, duplicates: 0 };
-    for (const event of events) {
-      const isStored =
-        event.kind === 'message'
-          ? await storeMessage(batch, event)
-          : event.kind === 'status'
-            ? await storeStatus(batch, event)
-            : await storeAccountEvent(batch, event);
-      if (isStored) result.stored += 1;
-      else result.duplicates += 1;
-    }
-    await batch.flushContactUpdates();
-    return result;
-  }
-
-  function createBatchState(trx: Trx) {
-    const contacts = new Map<string, Promise<ResolvedContact>>();
-    const lastInbound = new Map<string, { contact: ResolvedContact; at: number; profile: Record<string, unknown> | null }>();
-
-    /** One contact per customer identity, found by blind index or created with its own data key. */
-    function resolveContact(customerId: string): Promise<ResolvedContact> {
-      const lookup = lookupIndexOf(customerId);
-      const key = lookup.toString('hex');
-      let resolved = contacts.get(key);
-      if (!resolved) {
-        resolved = findOrCreateContact(trx, lookup, customerId);
-        contacts.set(key, resolved);
+  async function storeBatch(trx: Trx, requests: readonly (readonly IngressEvent[])[]): Promise<StoreResult[]> {
+    const results = requests.map((events) => ({ stored: 0, duplicates: events.length }));
+    const countStored = (request: number) => {
+      results[request]!.stored += 1;
+      results[request]!.duplicates -= 1;
+    };
+    const messages: Located<InboundMessageEvent>[] = [];
+    const statuses: Located<StatusEvent>[] = [];
+    const accountEvents: Located<AccountEvent>[] = [];
+    requests.forEach((events, request) => {
+      for (const event of events) {
+        if (event.kind === 'message') messages.push({ request, event });
+        else if (event.kind === 'status') statuses.push({ request, event });
+        else accountEvents.push({ request, event });
       }
-      return resolved;
-    }
+    });
+    const contacts = createContactResolver({ trx, keys, index, clock });
+    // Contacts first, in one pass: every later statement needs their ids and data keys.
+    await contacts.resolve([
+      ...messages.map(({ event }) => event.from),
+      ...statuses.flatMap(({ event }) => (event.recipientId ? [event.recipientId] : [])),
+      ...accountEvents.flatMap(({ event }) => (event.contactWaId ? [event.contactWaId] : [])),
+    ]);
 
-    function noteInbound(contact: ResolvedContact, at: number, profile: Record<string, unknown> | null): void {
-      const previous = lastInbound.get(contact.id);
-      if (!previous || previous.at < at) lastInbound.set(contact.id, { contact, at, profile: profile ?? previous?.profile ?? null });
-    }
-
-    async function flushContactUpdates(): Promise<void> {
-      for (const { contact, at, profile } of lastInbound.values()) {
-        const now = clock.now();
-        await trx
-          .updateTable('contacts')
-          .set((eb) => ({
-            // Portable max(): SQLite's max() and PostgreSQL's greatest() are spelled differently.
-            last_inbound_at: eb
-              .case()
-              .when(eb.or([eb('last_inbound_at', 'is', null), eb('last_inbound_at', '<', at)]))
-              .then(at)
-              .else(eb.ref('last_inbound_at'))
-              .end(),
-            updated_at: now,
-            ...(profile ? { profile_enc: encryptContactField(contact, 'profile', profile) } : {}),
-          }))
-          .where('id', '=', contact.id)
-          .execute();
-      }
-    }
-
-    return { trx, resolveContact, noteInbound, flushContactUpdates };
-  }
-  type BatchState = ReturnType<typeof createBatchState>;
-
-  function lookupIndexOf(customerId: string): Buffer {
-    // wa_ids are phone numbers in digits; business-scoped user ids ("US.123…") and anything odd are
-    // indexed as opaque ids, so one strange id can never make a whole webhook fail (and be retried forever).
-    return isPhoneLike(customerId) ? index.phone(customerId) : index.userId(customerId);
+    (await storeMessages(trx, messages, contacts)).forEach(countStored);
+    (await storeStatuses(trx, statuses, contacts)).forEach(countStored);
+    (await storeAccountEvents(trx, accountEvents, contacts)).forEach(countStored);
+    await contacts.updateProfiles(messages.map(({ event }) => ({ customerId: event.from, profileName: event.profileName })));
+    return results;
   }
 
-  async function findOrCreateContact(trx: Trx, lookup: Buffer, customerId: string): Promise<ResolvedContact> {
-    const existing = await findContact(trx, lookup);
-    if (existing) return existing;
-
-    const id = randomUUID();
-    const dataKey = await keys.createDataKey(trx, contactKeyOwner(id), id);
-    const contact = { id, dataKey };
-    const now = clock.now();
-    const inserted = await trx
-      .insertInto('contacts')
-      .values({
+  /** Inserts new messages; returns the request index of each one stored (duplicates are skipped). */
+  async function storeMessages(trx: Trx, located: Located<InboundMessageEvent>[], contacts: ContactLookup): Promise<number[]> {
+    const requestByIndex = new Map<string, number>();
+    const rows = located.map(({ request, event }) => {
+      const contact = contacts.get(event.from);
+      const id = randomUUID();
+      const wamidIndex = index.messageId(event.wamid);
+      requestByIndex.set(wamidIndex.toString('hex'), request);
+      const context: EnvelopeContext = { table: 'messages', column: 'content', rowId: id, contactId: contact.id };
+      return {
         id,
-        lookup_index: lookup,
-        data_key_id: dataKey.keyInfo.dataKeyId,
-        wa_id_enc: encryptContactField(contact, 'wa_id', customerId),
-        profile_enc: null,
-        created_at: now,
-        updated_at: now,
-        last_inbound_at: null,
-      })
-      // A concurrent transaction (another batch or gateway) may create the same contact first.
-      .onConflict((conflict) => conflict.column('lookup_index').doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return contact;
-    await keys.deleteDataKey(trx, dataKey.keyInfo.dataKeyId);
-    const winner = await findContact(trx, lookup);
-    if (!winner) throw new Error('contact vanished after a conflicting insert');
-    return winner;
-  }
-
-  async function findContact(trx: Trx, lookup: Buffer): Promise<ResolvedContact | null> {
-    const row = await trx
-      .selectFrom('contacts')
-      .innerJoin('data_keys', 'data_keys.id', 'contacts.data_key_id')
-      .select(['contacts.id as contact_id', 'data_keys.id', 'data_keys.kek_provider', 'data_keys.kek_id', 'data_keys.kek_version', 'data_keys.wrapped_key'])
-      .where('contacts.lookup_index', '=', lookup)
-      .executeTakeFirst();
-    return row ? { id: row.contact_id, dataKey: await keys.openDataKey(row, row.contact_id) } : null;
-  }
-
-  function encryptContactField(contact: ResolvedContact, column: string, value: unknown): Buffer {
-    const context: EnvelopeContext = { table: 'contacts', column, rowId: contact.id, contactId: contact.id };
-    return typeof value === 'string'
-      ? encryptText(contact.dataKey.key, contact.dataKey.keyInfo, context, value)
-      : encryptJson(contact.dataKey.key, contact.dataKey.keyInfo, context, value);
-  }
-
-  async function storeMessage(batch: BatchState, event: InboundMessageEvent): Promise<boolean> {
-    const contact = await batch.resolveContact(event.from);
-    const id = randomUUID();
-    const context = (column: string): EnvelopeContext => ({ table: 'messages', column, rowId: id, contactId: contact.id });
-    const { key, keyInfo } = contact.dataKey;
-    const inserted = await batch.trx
-      .insertInto('messages')
-      .values({
-        id,
-        wamid_index: index.messageId(event.wamid),
+        wamid_index: wamidIndex,
         contact_id: contact.id,
-        direction: 'inbound',
+        direction: 'inbound' as const,
         phone_number_id: event.phoneNumberId,
         type: event.type,
-        wamid_enc: encryptText(key, keyInfo, context('wamid'), event.wamid),
-        content_enc: encryptJson(key, keyInfo, context('content'), event.content),
+        content_enc: seal(contact.dataKey, context, { wamid: event.wamid, message: event.content }),
         sent_at: event.timestampMs,
         received_at: clock.now(),
-      })
-      .onConflict((conflict) => conflict.column('wamid_index').doNothing())
-      .executeTakeFirst();
-    const isStored = Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0;
-    if (isStored) batch.noteInbound(contact, event.timestampMs, event.profileName === null ? null : { name: event.profileName });
-    return isStored;
+      };
+    });
+    const stored: number[] = [];
+    for (const chunk of chunked(rows)) {
+      const inserted = await trx
+        .insertInto('messages')
+        .values(chunk)
+        .onConflict((conflict) => conflict.column('wamid_index').doNothing())
+        .returning('wamid_index')
+        .execute();
+      for (const row of inserted) stored.push(requestByIndex.get(row.wamid_index.toString('hex'))!);
+    }
+    return stored;
   }
 
-  async function storeStatus(batch: BatchState, event: StatusEvent): Promise<boolean> {
-    const contact = event.recipientId ? await batch.resolveContact(event.recipientId) : null;
-    const dataKey = contact ? contact.dataKey : await keys.getSystemKey(batch.trx);
-    const contactId = contact?.id ?? '';
-    const wamidIndex = index.messageId(event.wamid);
-    const historyId = randomUUID();
-    const inserted = await batch.trx
-      .insertInto('status_events')
-      .values({
-        id: historyId,
+  async function storeStatuses(trx: Trx, located: Located<StatusEvent>[], contacts: ContactLookup): Promise<number[]> {
+    const systemKey = located.some(({ event }) => !event.recipientId) ? await keys.getSystemKey(trx) : null;
+    const byHistoryKey = new Map<string, { request: number; event: StatusEvent; contactId: string | null; wamidIndex: Buffer }>();
+    const rows = located.map(({ request, event }) => {
+      const contact = event.recipientId ? contacts.get(event.recipientId) : null;
+      const dataKey = contact ? contact.dataKey : systemKey!;
+      const id = randomUUID();
+      const wamidIndex = index.messageId(event.wamid);
+      byHistoryKey.set(historyKey(wamidIndex, event.status), { request, event, contactId: contact?.id ?? null, wamidIndex });
+      const context: EnvelopeContext = { table: 'status_events', column: 'details', rowId: id, contactId: contact?.id ?? '' };
+      return {
+        id,
         wamid_index: wamidIndex,
         status: event.status,
         contact_id: contact?.id ?? null,
         status_at: event.timestampMs,
-        details_enc: encryptJson(dataKey.key, dataKey.keyInfo, { table: 'status_events', column: 'details', rowId: historyId, contactId }, event.details),
+        details_enc: seal(dataKey, context, event.details),
         received_at: clock.now(),
-      })
-      .onConflict((conflict) => conflict.columns(['wamid_index', 'status']).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return false;
-
-    // The current status only moves up; a late "delivered" never overwrites "read", and "failed" is final.
-    const rank = rankStatus(event.status);
-    const currentContext: EnvelopeContext = { table: 'message_statuses', column: 'details', rowId: wamidIndex.toString('hex'), contactId };
-    await batch.trx
-      .insertInto('message_statuses')
-      .values({
-        wamid_index: wamidIndex,
-        contact_id: contact?.id ?? null,
-        status: event.status,
-        status_rank: rank,
-        status_at: event.timestampMs,
-        details_enc: encryptJson(dataKey.key, dataKey.keyInfo, currentContext, event.details),
-        updated_at: clock.now(),
-      })
-      .onConflict((conflict) =>
-        conflict
-          .column('wamid_index')
-          .doUpdateSet((eb) => ({
-            status: eb.ref('excluded.status'),
-            status_rank: eb.ref('excluded.status_rank'),
-            status_at: eb.ref('excluded.status_at'),
-            details_enc: eb.ref('excluded.details_enc'),
-            updated_at: eb.ref('excluded.updated_at'),
-          }))
-          .where('message_statuses.status_rank', '<', rank),
-      )
-      .execute();
-    return true;
+      };
+    });
+    const fresh: { request: number; event: StatusEvent; contactId: string | null; wamidIndex: Buffer }[] = [];
+    for (const chunk of chunked(rows)) {
+      const inserted = await trx
+        .insertInto('status_events')
+        .values(chunk)
+        .onConflict((conflict) => conflict.columns(['wamid_index', 'status']).doNothing())
+        .returning(['wamid_index', 'status'])
+        .execute();
+      for (const row of inserted) fresh.push(byHistoryKey.get(historyKey(row.wamid_index, row.status))!);
+    }
+    await advanceCurrentStatuses(trx, fresh);
+    return fresh.map(({ request }) => request);
   }
 
-  async function storeAccountEvent(batch: BatchState, event: AccountEvent): Promise<boolean> {
-    const contact = event.contactWaId ? await batch.resolveContact(event.contactWaId) : null;
-    const dataKey = contact ? contact.dataKey : await keys.getSystemKey(batch.trx);
-    const id = randomUUID();
-    const dedupe = index.eventKey(Buffer.from(canonicalJson({ wabaId: event.wabaId, field: event.field, value: event.value })));
-    const context: EnvelopeContext = { table: 'account_events', column: 'value', rowId: id, contactId: contact?.id ?? '' };
-    const inserted = await batch.trx
-      .insertInto('account_events')
-      .values({
+  /** The current status only moves up; a late "delivered" never overwrites "read", and "failed" is final. */
+  async function advanceCurrentStatuses(trx: Trx, fresh: { event: StatusEvent; contactId: string | null; wamidIndex: Buffer }[]): Promise<void> {
+    // One row per message, its highest new status: an upsert may touch a row only once per statement.
+    const highest = new Map<string, (typeof fresh)[number]>();
+    for (const candidate of fresh) {
+      const key = candidate.wamidIndex.toString('hex');
+      const current = highest.get(key);
+      if (!current || rankStatus(candidate.event.status) > rankStatus(current.event.status)) highest.set(key, candidate);
+    }
+    const rows = [...highest.values()].map(({ event, contactId, wamidIndex }) => ({
+      wamid_index: wamidIndex,
+      contact_id: contactId,
+      status: event.status,
+      status_rank: rankStatus(event.status),
+      status_at: event.timestampMs,
+      updated_at: clock.now(),
+    }));
+    for (const chunk of chunked(rows)) {
+      await trx
+        .insertInto('message_statuses')
+        .values(chunk)
+        .onConflict((conflict) =>
+          conflict
+            .column('wamid_index')
+            .doUpdateSet((eb) => ({
+              status: eb.ref('excluded.status'),
+              status_rank: eb.ref('excluded.status_rank'),
+              status_at: eb.ref('excluded.status_at'),
+              updated_at: eb.ref('excluded.updated_at'),
+            }))
+            .where('message_statuses.status_rank', '<', (eb) => eb.ref('excluded.status_rank')),
+        )
+        .execute();
+    }
+  }
+
+  async function storeAccountEvents(trx: Trx, located: Located<AccountEvent>[], contacts: ContactLookup): Promise<number[]> {
+    if (located.length === 0) return [];
+    const systemKey = await keys.getSystemKey(trx);
+    const requestByDedupe = new Map<string, number>();
+    const rows = located.map(({ request, event }) => {
+      const contact = event.contactWaId ? contacts.get(event.contactWaId) : null;
+      const id = randomUUID();
+      const dedupe = index.eventKey(Buffer.from(canonicalJson({ wabaId: event.wabaId, field: event.field, value: event.value })));
+      requestByDedupe.set(dedupe.toString('hex'), request);
+      const context: EnvelopeContext = { table: 'account_events', column: 'value', rowId: id, contactId: contact?.id ?? '' };
+      return {
         id,
         dedupe_index: dedupe,
         waba_id: event.wabaId,
         field: event.field,
         contact_id: contact?.id ?? null,
-        value_enc: encryptJson(dataKey.key, dataKey.keyInfo, context, event.value),
+        value_enc: seal(contact ? contact.dataKey : systemKey, context, event.value),
         received_at: clock.now(),
-      })
-      .onConflict((conflict) => conflict.column('dedupe_index').doNothing())
-      .executeTakeFirst();
-    return Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0;
+      };
+    });
+    const stored: number[] = [];
+    for (const chunk of chunked(rows)) {
+      const inserted = await trx
+        .insertInto('account_events')
+        .values(chunk)
+        .onConflict((conflict) => conflict.column('dedupe_index').doNothing())
+        .returning('dedupe_index')
+        .execute();
+      for (const row of inserted) stored.push(requestByDedupe.get(row.dedupe_index.toString('hex'))!);
+    }
+    return stored;
   }
 
-  return { storeEvents };
+  return { storeBatch };
 }
 
 export type EventStore = ReturnType<typeof createEventStore>;
 
-function isPhoneLike(customerId: string): boolean {
-  return /^\+?[1-9]\d{5,14}$/.test(customerId);
+type ContactLookup = { get(customerId: string): ResolvedContact };
+
+function seal(dataKey: DataKey, context: EnvelopeContext, value: unknown): Buffer {
+  return encryptJson(dataKey.key, dataKey.keyInfo, context, value);
+}
+
+function historyKey(wamidIndex: Buffer, status: string): string {
+  return `${wamidIndex.toString('hex')}:${status}`;
+}
+
+function chunked<T>(rows: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) chunks.push(rows.slice(start, start + ROWS_PER_INSERT));
+  return chunks;
 }

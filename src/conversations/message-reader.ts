@@ -36,16 +36,9 @@ export function createMessageReader({ db, keys, index }: { db: Kysely<DatabaseSc
     const row = await db.selectFrom('messages').selectAll().where('wamid_index', '=', index.messageId(wamid)).executeTakeFirst();
     if (!row) return null;
     const dataKey = await keyOfContact(row.contact_id);
-    const context = (column: string) => ({ table: 'messages', column, rowId: row.id, contactId: row.contact_id });
-    return {
-      id: row.id,
-      contactId: row.contact_id,
-      wamid: decryptText(dataKey, context('wamid'), row.wamid_enc),
-      type: row.type,
-      direction: row.direction,
-      sentAt: row.sent_at,
-      content: decryptJson(dataKey, context('content'), row.content_enc),
-    };
+    const context = { table: 'messages', column: 'content', rowId: row.id, contactId: row.contact_id };
+    const sealed = decryptJson(dataKey, context, row.content_enc) as { wamid: string; message: unknown };
+    return { id: row.id, contactId: row.contact_id, wamid: sealed.wamid, content: sealed.message, type: row.type, direction: row.direction, sentAt: row.sent_at };
   }
 
   async function findContactByPhone(phone: string): Promise<StoredContact | null> {
@@ -57,17 +50,35 @@ export function createMessageReader({ db, keys, index }: { db: Kysely<DatabaseSc
       id: row.id,
       waId: decryptText(dataKey, context('wa_id'), row.wa_id_enc),
       profile: row.profile_enc ? decryptJson(dataKey, context('profile'), row.profile_enc) : null,
-      lastInboundAt: row.last_inbound_at,
+      lastInboundAt: await findLastInboundAt(row.id),
     };
   }
 
   async function findStatusByWamid(wamid: string): Promise<StoredStatus | null> {
     const wamidIndex = index.messageId(wamid);
-    const row = await db.selectFrom('message_statuses').selectAll().where('wamid_index', '=', wamidIndex).executeTakeFirst();
+    const row = await db
+      .selectFrom('message_statuses')
+      .innerJoin('status_events', (join) =>
+        join.onRef('status_events.wamid_index', '=', 'message_statuses.wamid_index').onRef('status_events.status', '=', 'message_statuses.status'),
+      )
+      .select(['message_statuses.status', 'message_statuses.status_at', 'message_statuses.contact_id', 'status_events.id as event_id', 'status_events.details_enc'])
+      .where('message_statuses.wamid_index', '=', wamidIndex)
+      .executeTakeFirst();
     if (!row) return null;
     const dataKey = row.contact_id ? await keyOfContact(row.contact_id) : (await keys.getSystemKey(db)).key;
-    const context = { table: 'message_statuses', column: 'details', rowId: wamidIndex.toString('hex'), contactId: row.contact_id ?? '' };
+    const context = { table: 'status_events', column: 'details', rowId: row.event_id, contactId: row.contact_id ?? '' };
     return { status: row.status, statusAt: row.status_at, details: decryptJson(dataKey, context, row.details_enc) };
+  }
+
+  /** The last time the customer wrote: opens the 24-hour customer-service window. */
+  async function findLastInboundAt(contactId: string): Promise<number | null> {
+    const row = await db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.max('sent_at').as('last'))
+      .where('contact_id', '=', contactId)
+      .where('direction', '=', 'inbound')
+      .executeTakeFirst();
+    return row?.last ?? null;
   }
 
   async function keyOfContact(contactId: string): Promise<Buffer> {

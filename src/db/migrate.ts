@@ -1,4 +1,4 @@
-import { Migrator } from 'kysely';
+import { Migrator, PostgresAdapter, sql } from 'kysely';
 import type { Kysely, MigrationResultSet } from 'kysely';
 import { AppError } from '../errors.js';
 import { migrations } from './migrations/index.js';
@@ -12,6 +12,9 @@ export async function migrateToLatest<T>(db: Kysely<T>): Promise<MigrationReport
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
+    // Kysely looks for its bookkeeping tables in any schema unless told which: another application's
+    // (or another Rampart's) kysely_migration table elsewhere in the database would be taken for ours.
+    ...(db.getExecutor().adapter instanceof PostgresAdapter ? { migrationTableSchema: await currentSchemaOf(db) } : {}),
   });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error) {
@@ -20,4 +23,13 @@ export async function migrateToLatest<T>(db: Kysely<T>): Promise<MigrationReport
     throw new AppError('STORE_UNAVAILABLE', message, { cause: result.error });
   }
   return { applied: (result.results ?? []).filter((item) => item.status === 'Success').map((item) => item.migrationName) };
+}
+
+async function currentSchemaOf<T>(db: Kysely<T>): Promise<string> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db).catch((error: unknown) => {
+    throw new AppError('STORE_UNAVAILABLE', 'The database could not be reached to check its schema.', { cause: error });
+  });
+  const schema = rows[0]?.schema;
+  if (!schema) throw new AppError('STORE_UNAVAILABLE', 'PostgreSQL has no current schema: check the search_path of the database user.');
+  return schema;
 }

@@ -41,9 +41,9 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('data_key_id', 'text', (column) => column.notNull().references('data_keys.id'))
     .addColumn('wa_id_enc', binary, (column) => column.notNull())
     .addColumn('profile_enc', binary)
+    .addColumn('profile_digest', binary)
     .addColumn('created_at', 'bigint', (column) => column.notNull())
     .addColumn('updated_at', 'bigint', (column) => column.notNull())
-    .addColumn('last_inbound_at', 'bigint')
     .execute();
 
   await db.schema
@@ -54,12 +54,11 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('direction', 'text', (column) => column.notNull())
     .addColumn('phone_number_id', 'text', (column) => column.notNull())
     .addColumn('type', 'text', (column) => column.notNull())
-    .addColumn('wamid_enc', binary, (column) => column.notNull())
     .addColumn('content_enc', binary, (column) => column.notNull())
     .addColumn('sent_at', 'bigint', (column) => column.notNull())
     .addColumn('received_at', 'bigint', (column) => column.notNull())
     .execute();
-  await db.schema.createIndex('messages_contact_sent').on('messages').columns(['contact_id', 'sent_at']).execute();
+  await db.schema.createIndex('messages_contact_direction_sent').on('messages').columns(['contact_id', 'direction', 'sent_at']).execute();
 
   await db.schema
     .createTable('message_statuses')
@@ -68,7 +67,6 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('status', 'text', (column) => column.notNull())
     .addColumn('status_rank', 'integer', (column) => column.notNull())
     .addColumn('status_at', 'bigint', (column) => column.notNull())
-    .addColumn('details_enc', binary, (column) => column.notNull())
     .addColumn('updated_at', 'bigint', (column) => column.notNull())
     .execute();
 
