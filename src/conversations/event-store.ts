@@ -4,6 +4,7 @@ import type { BlindIndex } from '../crypto/blind-index.js';
 import { encryptJson } from '../crypto/envelope.js';
 import type { EnvelopeContext } from '../crypto/envelope.js';
 import type { DataKey, KeyStore } from '../crypto/key-store.js';
+import { createCompiledQueryCache } from '../db/compiled-query-cache.js';
 import type { Trx } from '../db/group-commit-writer.js';
 import type { AccountEvent, InboundMessageEvent, IngressEvent, StatusEvent } from '../ingress/ingress-event.js';
 import { canonicalJson } from './canonical-json.js';
@@ -31,6 +32,8 @@ interface Located<T> {
  * same account event) are recognised by keyed blind indexes and stored once.
  */
 export function createEventStore({ keys, index, clock }: { keys: KeyStore; index: BlindIndex; clock: Clock }) {
+  const queries = createCompiledQueryCache();
+
   async function storeBatch(trx: Trx, requests: readonly (readonly IngressEvent[])[]): Promise<StoreResult[]> {
     const results = requests.map((events) => ({ stored: 0, duplicates: events.length }));
     const countStored = (request: number) => {
@@ -85,12 +88,13 @@ export function createEventStore({ keys, index, clock }: { keys: KeyStore; index
     });
     const stored: number[] = [];
     for (const chunk of chunked(rows)) {
-      const inserted = await trx
-        .insertInto('messages')
-        .values(chunk)
-        .onConflict((conflict) => conflict.column('wamid_index').doNothing())
-        .returning('wamid_index')
-        .execute();
+      const inserted = await queries.executeRows(trx, 'insert-messages', chunk, (values) =>
+        trx
+          .insertInto('messages')
+          .values([...values])
+          .onConflict((conflict) => conflict.column('wamid_index').doNothing())
+          .returning('wamid_index'),
+      );
       for (const row of inserted) stored.push(requestByIndex.get(row.wamid_index.toString('hex'))!);
     }
     return stored;
@@ -118,12 +122,13 @@ export function createEventStore({ keys, index, clock }: { keys: KeyStore; index
     });
     const fresh: { request: number; event: StatusEvent; contactId: string | null; wamidIndex: Buffer }[] = [];
     for (const chunk of chunked(rows)) {
-      const inserted = await trx
-        .insertInto('status_events')
-        .values(chunk)
-        .onConflict((conflict) => conflict.columns(['wamid_index', 'status']).doNothing())
-        .returning(['wamid_index', 'status'])
-        .execute();
+      const inserted = await queries.executeRows(trx, 'insert-status-events', chunk, (values) =>
+        trx
+          .insertInto('status_events')
+          .values([...values])
+          .onConflict((conflict) => conflict.columns(['wamid_index', 'status']).doNothing())
+          .returning(['wamid_index', 'status']),
+      );
       for (const row of inserted) fresh.push(byHistoryKey.get(historyKey(row.wamid_index, row.status))!);
     }
     await advanceCurrentStatuses(trx, fresh);
@@ -148,9 +153,10 @@ export function createEventStore({ keys, index, clock }: { keys: KeyStore; index
       updated_at: clock.now(),
     }));
     for (const chunk of chunked(rows)) {
-      await trx
+      await queries.executeRows(trx, 'upsert-message-statuses', chunk, (values) =>
+        trx
         .insertInto('message_statuses')
-        .values(chunk)
+        .values([...values])
         .onConflict((conflict) =>
           conflict
             .column('wamid_index')
@@ -161,8 +167,8 @@ export function createEventStore({ keys, index, clock }: { keys: KeyStore; index
               updated_at: eb.ref('excluded.updated_at'),
             }))
             .where('message_statuses.status_rank', '<', (eb) => eb.ref('excluded.status_rank')),
-        )
-        .execute();
+        ),
+      );
     }
   }
 
@@ -188,12 +194,13 @@ export function createEventStore({ keys, index, clock }: { keys: KeyStore; index
     });
     const stored: number[] = [];
     for (const chunk of chunked(rows)) {
-      const inserted = await trx
-        .insertInto('account_events')
-        .values(chunk)
-        .onConflict((conflict) => conflict.column('dedupe_index').doNothing())
-        .returning('dedupe_index')
-        .execute();
+      const inserted = await queries.executeRows(trx, 'insert-account-events', chunk, (values) =>
+        trx
+          .insertInto('account_events')
+          .values([...values])
+          .onConflict((conflict) => conflict.column('dedupe_index').doNothing())
+          .returning('dedupe_index'),
+      );
       for (const row of inserted) stored.push(requestByDedupe.get(row.dedupe_index.toString('hex'))!);
     }
     return stored;

@@ -67,13 +67,14 @@ describe('key commitment', () => {
     expect(decryptSpy).toHaveBeenCalledTimes(1);
   });
 
-  it('derives key and commitment with HKDF-SHA512 as the committing AWS suite does (salt = message id)', () => {
+  it('derives key and commitment from one HKDF-SHA512 output (salt = message id, suite-bound info)', () => {
     const dataKey = randomBytes(32);
     const messageId = randomBytes(MESSAGE_ID_LENGTH);
     const { encryptionKey, commitment } = deriveEnvelopeKeys(dataKey, messageId);
-    const deriveInfo = Buffer.concat([Buffer.from([1]), Buffer.from('DERIVEKEY')]);
-    expect(encryptionKey).toEqual(hkdfSha512(dataKey, messageId, deriveInfo, 32));
-    expect(commitment).toEqual(hkdfSha512(dataKey, messageId, Buffer.from('COMMITKEY'), 32));
+    const info = Buffer.concat([Buffer.from([1]), Buffer.from('rampart/envelope/key+commitment')]);
+    const derived = hkdfSha512(dataKey, messageId, info, 64);
+    expect(encryptionKey).toEqual(derived.subarray(0, 32));
+    expect(commitment).toEqual(derived.subarray(32));
     expect(encryptionKey.equals(dataKey)).toBe(false);
     expect(encryptionKey.equals(commitment)).toBe(false);
     expect(deriveEnvelopeKeys(dataKey, randomBytes(MESSAGE_ID_LENGTH)).commitment.equals(commitment)).toBe(false);

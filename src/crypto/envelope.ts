@@ -33,8 +33,10 @@ export function encryptField(
 ): Buffer {
   assertUsableDataKey(dataKey);
   const contextBytes = encodeEnvelopeContext(context);
-  const messageId = randomBytes(MESSAGE_ID_LENGTH);
-  const nonce = randomBytes(GCM_NONCE_LENGTH);
+  // One draw from the CSPRNG for both random fields.
+  const random = randomBytes(MESSAGE_ID_LENGTH + GCM_NONCE_LENGTH);
+  const messageId = random.subarray(0, MESSAGE_ID_LENGTH);
+  const nonce = random.subarray(MESSAGE_ID_LENGTH);
   const { encryptionKey, commitment } = deriveEnvelopeKeys(dataKey, messageId);
   try {
     const header = encodeEnvelopeHeader({ keyInfo, messageId, commitment, nonce });
