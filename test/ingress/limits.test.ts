@@ -1,36 +1,23 @@
-import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SettingName } from '../../src/config/config-schema.js';
 import { createApp } from '../../src/http/create-app.js';
 import { signWebhookBody } from '../../src/ingress/signature.js';
 import { createLogger } from '../../src/logger.js';
 import { createSqliteDatabase } from '../support/databases.js';
-import { serialiseLikeMeta, textMessagePayload } from '../support/payloads.js';
-import { buildTestConfig, createTestSecrets, startTestGateway } from '../support/test-gateway.js';
+import { newTextMessage } from '../support/payloads.js';
+import { buildTestConfig, createGatewayPool, createTestSecrets } from '../support/test-gateway.js';
 import type { TestGateway } from '../support/test-gateway.js';
 
 const BODY_LIMIT = 3 * 1024 * 1024;
 const cleanups: (() => Promise<void>)[] = [];
+const gateways = createGatewayPool();
+const startGateway = gateways.start;
 
 afterEach(async () => {
+  await gateways.closeAll();
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-async function startGateway(overrides: Partial<Record<SettingName, string>> = {}): Promise<TestGateway> {
-  const database = await createSqliteDatabase();
-  const gateway = await startTestGateway(database, { overrides });
-  cleanups.push(async () => {
-    await gateway.close();
-    rmSync(database.dataDir, { recursive: true, force: true });
-  });
-  return gateway;
-}
-
-function newMessage(): { wamid: string; body: string } {
-  const wamid = `wamid.${randomUUID()}`;
-  return { wamid, body: serialiseLikeMeta(textMessagePayload([{ wamid, from: '15551234567', body: 'hello' }])) };
-}
+const newMessage = () => newTextMessage();
 
 /** A JSON object of exactly `size` bytes: `{"padding":"aaa…"}`. */
 function paddedJson(size: number): string {
@@ -259,7 +246,7 @@ describe('readiness', () => {
     });
     cleanups.push(async () => {
       await app.close();
-      rmSync(database.dataDir, { recursive: true, force: true });
+      await database.drop();
     });
     const response = await app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(503);

@@ -1,12 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SettingName } from '../../src/config/config-schema.js';
-import { createSqliteDatabase } from '../support/databases.js';
-import { serialiseLikeMeta, textMessagePayload } from '../support/payloads.js';
-import { startTestGateway } from '../support/test-gateway.js';
+import { newTextMessage } from '../support/payloads.js';
+import { createGatewayPool } from '../support/test-gateway.js';
 import type { TestGateway } from '../support/test-gateway.js';
 import { noteSkippedWhen } from '../support/skip-notice.js';
 
@@ -16,25 +12,14 @@ const missingRedisMessage = 'skipped: RAMPART_TEST_REDIS_URL is not set (CI sets
 const keyPattern = 'rampart-webhook-rl:*';
 const sharedKey = 'rampart-webhook-rl:127.0.0.1';
 
-const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
+  await gateways.closeAll();
 });
 
-async function startGateway(overrides: Partial<Record<SettingName, string>>): Promise<TestGateway> {
-  const database = await createSqliteDatabase();
-  const gateway = await startTestGateway(database, { overrides });
-  cleanups.push(async () => {
-    await gateway.close();
-    rmSync(database.dataDir, { recursive: true, force: true });
-  });
-  return gateway;
-}
+const gateways = createGatewayPool();
+const startGateway = gateways.start;
 
-function newMessage(): { wamid: string; body: string } {
-  const wamid = `wamid.${randomUUID()}`;
-  return { wamid, body: serialiseLikeMeta(textMessagePayload([{ wamid, from: '15551234567', body: 'hello' }])) };
-}
+const newMessage = () => newTextMessage();
 
 async function deleteRateLimitKeys(redis: Redis): Promise<void> {
   let cursor = '0';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -21,7 +21,8 @@ export function makeDataDir(prefix = 'rampart-test-'): string {
 
 /** A fresh SQLite data dir. */
 export async function createSqliteDatabase(): Promise<TestDatabase> {
-  return { name: 'sqlite', url: undefined, dataDir: makeDataDir(), drop: async () => undefined };
+  const dataDir = makeDataDir();
+  return { name: 'sqlite', url: undefined, dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
 }
 
 /**
@@ -36,11 +37,13 @@ export async function createPostgresDatabase(baseUrl: string): Promise<TestDatab
   await admin.end();
   const url = new URL(baseUrl);
   url.searchParams.set('options', `-c search_path=${schema}`);
+  const dataDir = makeDataDir();
   return {
     name: 'postgres',
     url: url.toString(),
-    dataDir: makeDataDir(),
+    dataDir,
     drop: async () => {
+      rmSync(dataDir, { recursive: true, force: true });
       const client = new pg.Client({ connectionString: baseUrl });
       await client.connect();
       await client.query(`drop schema if exists ${schema} cascade`);

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 /** Builders for Cloud API webhook bodies, as Meta sends them. */
 
 export interface TextMessageInput {
@@ -70,4 +72,10 @@ export function serialiseLikeMeta(value: unknown): string {
   return JSON.stringify(value)
     .replace(/[\u0080-\uffff]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
     .replace(/\//g, '\\/');
+}
+
+/** A text message with a fresh wamid, serialised as Meta sends it. */
+export function newTextMessage(from = '15551234567'): { wamid: string; body: string } {
+  const wamid = `wamid.${randomUUID()}`;
+  return { wamid, body: serialiseLikeMeta(textMessagePayload([{ wamid, from, body: 'hello' }])) };
 }

@@ -7,6 +7,7 @@ import { signWebhookBody } from '../../src/ingress/signature.js';
 import { createLogger } from '../../src/logger.js';
 import { buildRampart } from '../../src/main.js';
 import type { Rampart } from '../../src/main.js';
+import { createSqliteDatabase } from './databases.js';
 import type { TestDatabase } from './databases.js';
 
 export interface TestSecrets {
@@ -84,5 +85,27 @@ export async function startTestGateway(
       });
     },
     close: () => rampart.close(),
+  };
+}
+
+/**
+ * Gateways on fresh SQLite data dirs, each closed and its directory removed by `closeAll`
+ * (call it from afterEach).
+ */
+export function createGatewayPool() {
+  const cleanups: (() => Promise<void>)[] = [];
+  return {
+    async start(overrides: Partial<Record<SettingName, string>> = {}): Promise<TestGateway> {
+      const database = await createSqliteDatabase();
+      const gateway = await startTestGateway(database, { overrides });
+      cleanups.push(async () => {
+        await gateway.close();
+        await database.drop();
+      });
+      return gateway;
+    },
+    async closeAll(): Promise<void> {
+      for (const cleanup of cleanups.splice(0)) await cleanup();
+    },
   };
 }
