@@ -50,6 +50,12 @@ export async function buildRampart({ config, logger, clock = systemClock }: Buil
     const kms = await createLocalKms({ keyringPath: config.kms.keyringPath, masterKey: parseMasterKey(config.kms.masterKey.reveal()), clock });
     closers.unshift(() => kms.close());
     const cache = createDataKeyCache({ ...config.dataKeyCache, maxEntries: 50_000, clock });
+    // Expired keys leave memory even when nobody asks for them again.
+    const sweeper = setInterval(() => cache.evictExpired(), 30_000).unref();
+    closers.push(async () => {
+      clearInterval(sweeper);
+      cache.clear();
+    });
     const keys = createKeyStore({ kms, cache });
     const index = createBlindIndex(await keys.loadIndexRootKey(database.db));
     const eventStore = createEventStore({ keys, index, clock });
@@ -94,6 +100,9 @@ function connectRedis(url: string, logger: Logger): Redis {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
+    // A connected but stalled Redis must not hold webhooks: past this, the limiter skips the check.
+    commandTimeout: 250,
+    keepAlive: 10_000,
     lazyConnect: false,
   });
   let isDown = false;

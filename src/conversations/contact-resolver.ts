@@ -38,7 +38,8 @@ export function createContactResolver({ trx, keys, index, clock }: { trx: Trx; k
         customersByLookup.delete(key);
       }
     }
-    for (const [key, customers] of customersByLookup) {
+    // Sorted, so concurrent transactions (PostgreSQL) take row locks in one order and cannot deadlock here.
+    for (const [key, customers] of [...customersByLookup].sort(([a], [b]) => a.localeCompare(b))) {
       const contact = await findOrCreateContact(Buffer.from(key, 'hex'), customers[0]!);
       for (const customerId of customers) byCustomer.set(customerId, contact);
     }
@@ -54,7 +55,7 @@ export function createContactResolver({ trx, keys, index, clock }: { trx: Trx; k
   async function updateProfiles(entries: readonly { customerId: string; profileName: string | null }[]): Promise<void> {
     const latest = new Map<ResolvedContact, string>();
     for (const { customerId, profileName } of entries) if (profileName !== null) latest.set(get(customerId), profileName);
-    for (const [contact, name] of latest) {
+    for (const [contact, name] of [...latest].sort(([a], [b]) => a.id.localeCompare(b.id))) {
       const profile = { name };
       // Bound to the contact, so equal names of different contacts give unrelated digests.
       const digest = index.eventKey(Buffer.from(`contact-profile\0${contact.id}\0${canonicalJson(profile)}`, 'utf8'));
@@ -116,7 +117,7 @@ export function createContactResolver({ trx, keys, index, clock }: { trx: Trx; k
       .onConflict((conflict) => conflict.column('lookup_index').doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return { id, dataKey, profileDigest: null };
-    await keys.deleteDataKey(trx, dataKey.keyInfo.dataKeyId);
+    await keys.deleteDataKey(trx, dataKey.keyInfo.dataKeyId, id);
     const [winner] = await findContacts([lookup]);
     if (!winner) throw new Error('contact vanished after a conflicting insert');
     return { id: winner.contact_id, dataKey: await keys.openDataKey(winner, winner.contact_id), profileDigest: winner.profile_digest };

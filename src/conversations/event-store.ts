@@ -161,6 +161,7 @@ export function createEventStore({ keys, index, clock }: { keys: KeyStore; index
           conflict
             .column('wamid_index')
             .doUpdateSet((eb) => ({
+              contact_id: eb.ref('excluded.contact_id'),
               status: eb.ref('excluded.status'),
               status_rank: eb.ref('excluded.status_rank'),
               status_at: eb.ref('excluded.status_at'),

@@ -61,7 +61,7 @@ export function createMessageReader({ db, keys, index }: { db: Kysely<DatabaseSc
       .innerJoin('status_events', (join) =>
         join.onRef('status_events.wamid_index', '=', 'message_statuses.wamid_index').onRef('status_events.status', '=', 'message_statuses.status'),
       )
-      .select(['message_statuses.status', 'message_statuses.status_at', 'message_statuses.contact_id', 'status_events.id as event_id', 'status_events.details_enc'])
+      .select(['message_statuses.status', 'message_statuses.status_at', 'status_events.contact_id', 'status_events.id as event_id', 'status_events.details_enc'])
       .where('message_statuses.wamid_index', '=', wamidIndex)
       .executeTakeFirst();
     if (!row) return null;

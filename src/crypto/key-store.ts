@@ -38,17 +38,19 @@ export function createKeyStore({ kms, cache }: { kms: KmsProvider; cache: DataKe
       .insertInto('data_keys')
       .values({ id, owner, ...toColumns(wrapped), created_at: Date.now() })
       .execute();
-    cache.set(id, Buffer.from(key));
+    cache.set(cacheKeyOf(id, contactId), Buffer.from(key));
     return { keyInfo: toKeyInfo(id, wrapped), key };
   }
 
   /** The key of a stored data key row, from the cache or unwrapped by the KMS; `contactId` must match the wrap. */
   async function openDataKey(row: DataKeyRow, contactId: string): Promise<DataKey> {
     const wrapped = fromColumns(row);
-    const cached = cache.get(row.id);
+    // Cached per key and owner, so a row pointed at another contact's key still meets the wrap-context check.
+    const cacheKey = cacheKeyOf(row.id, contactId);
+    const cached = cache.get(cacheKey);
     if (cached) return { keyInfo: toKeyInfo(row.id, wrapped), key: cached };
     const key = await kms.unwrapKey(wrapped, dataKeyContext(row.id, contactId));
-    cache.set(row.id, Buffer.from(key));
+    cache.set(cacheKey, Buffer.from(key));
     return { keyInfo: toKeyInfo(row.id, wrapped), key };
   }
 
@@ -58,9 +60,9 @@ export function createKeyStore({ kms, cache }: { kms: KmsProvider; cache: DataKe
   }
 
   /** Destroys a data key: every envelope under it becomes unreadable (crypto-shredding). */
-  async function deleteDataKey(db: Executor, id: string): Promise<void> {
+  async function deleteDataKey(db: Executor, id: string, contactId: string): Promise<void> {
     await db.deleteFrom('data_keys').where('id', '=', id).execute();
-    cache.delete(id);
+    cache.delete(cacheKeyOf(id, contactId));
   }
 
   /** The key for data that belongs to no customer (account and template events); made on first use. */
@@ -91,6 +93,10 @@ export function createKeyStore({ kms, cache }: { kms: KmsProvider; cache: DataKe
 }
 
 export type KeyStore = ReturnType<typeof createKeyStore>;
+
+function cacheKeyOf(keyId: string, contactId: string): string {
+  return `${keyId}\0${contactId}`;
+}
 
 function dataKeyContext(keyId: string, contactId: string): WrapContext {
   return { purpose: 'data-key', keyId, contactId };

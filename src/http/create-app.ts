@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import underPressure from '@fastify/under-pressure';
 import Fastify from 'fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from '../config/load-config.js';
+import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { installErrorHandlers } from './error-handler.js';
 import { registerHealthRoutes } from './health-routes.js';
@@ -32,9 +33,19 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
     forceCloseConnections: 'idle',
     connectionTimeout: 30_000,
     requestTimeout: 60_000,
+    // A malformed URL is answered in our error shape; Fastify's own answer would echo the URL (query included).
+    frameworkErrors: (_error, request, reply) => {
+      void (reply as FastifyReply).code(400).send({ code: 'INVALID_REQUEST', message: 'The request URL is malformed.', requestId: request.id });
+    },
   }) as unknown as FastifyInstance;
 
   installErrorHandlers(app);
+  // No route outside a slice's own plugin takes a body: nothing unsigned is parsed (the webhook
+  // plugin installs its own raw-bytes parser in its scope).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => {
+    done(new AppError('UNSUPPORTED_MEDIA_TYPE', 'This route takes no body.'), undefined);
+  });
   let isClosing = false;
   app.addHook('preClose', async () => {
     isClosing = true;

@@ -35,5 +35,9 @@ function toAppError(error: FastifyError | AppError): AppError {
   if (mapped === 'UNSUPPORTED_MEDIA_TYPE') return new AppError(mapped, 'Send the body as application/json.');
   if (mapped) return new AppError(mapped, 'The request is malformed.');
   if (error.statusCode === 503) return new AppError('OVERLOADED', 'Rampart is under pressure; retry shortly.');
+  // Other client-side faults Fastify reports (an aborted body, a bad header): the caller's, not a 500.
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return new AppError('INVALID_REQUEST', 'The request is malformed.');
+  }
   return new AppError('INTERNAL', 'Something went wrong; the request id identifies it in the logs.');
 }

@@ -1,4 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
+import ipaddr from 'ipaddr.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/load-config.js';
@@ -48,7 +49,7 @@ export async function registerWebhookRoutes(app: FastifyInstance, options: Webho
     global: true,
     max: config.http.rateLimitPerMinute,
     timeWindow: 60_000,
-    keyGenerator: (request) => request.ip,
+    keyGenerator: (request) => rateLimitKeyOf(request.ip),
     ...(redis ? { redis, nameSpace: 'rampart-webhook-rl:' } : {}),
     // If Redis is unreachable, fall back to accepting: Meta's events must not be refused for it.
     skipOnError: true,
@@ -87,6 +88,14 @@ export async function registerWebhookRoutes(app: FastifyInstance, options: Webho
     request.log.info({ event: 'webhook.stored', events: events.length, ...result }, 'webhook stored');
     return reply.code(200).send({ status: 'stored' });
   });
+}
+
+/** One bucket per IPv4 address, and per IPv6 /64 (one host usually owns the whole /64). */
+function rateLimitKeyOf(address: string): string {
+  if (!ipaddr.isValid(address)) return address;
+  const parsed = ipaddr.process(address);
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  return `${parsed.toNormalizedString().split(':').slice(0, 4).join(':')}::/64`;
 }
 
 const signatureMessages = {
