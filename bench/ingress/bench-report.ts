@@ -1,12 +1,14 @@
 import os from 'node:os';
 import type { BenchSettings, TargetName } from './bench-settings.js';
-import type { TargetReport } from './measure-target.js';
+import type { StorageCheck, TargetReport } from './measure-target.js';
 
 /** What the gateway must reach relative to a bare Fastify server on the same machine. */
 export const RATIO_TARGET = 0.6;
 export const RSS_TARGET_MB = 200;
 /** Above this share of failed requests the run is broken, not slow: the bench exits non-zero. */
 export const MAX_FAILED_SHARE = 0.01;
+/** CPU used by processes outside the benchmark above which a run is called noisy (% of one core). */
+const NOISY_MACHINE_PERCENT = 15;
 
 export interface RatioVerdict {
   target: Exclude<TargetName, 'baseline'>;
@@ -17,7 +19,14 @@ export interface RatioVerdict {
 export interface BenchDocument {
   generatedAt: string;
   machine: { cpus: number; cpuModel: string; totalMemoryMb: number; node: string; platform: string };
-  settings: { connections: number; durationSeconds: number; warmupSeconds: number; customers: number; hasPostgres: boolean };
+  settings: {
+    connections: number;
+    durationSeconds: number;
+    warmupSeconds: number;
+    customers: number;
+    gatewayRuntime: BenchSettings['gatewayRuntime'];
+    hasPostgres: boolean;
+  };
   targets: { ratioAtLeast: number; rssBelowMb: number };
   results: TargetReport[];
   ratios: RatioVerdict[];
@@ -39,6 +48,7 @@ export function buildBenchDocument(settings: BenchSettings, results: TargetRepor
       durationSeconds: settings.durationSeconds,
       warmupSeconds: settings.warmupSeconds,
       customers: settings.customers,
+      gatewayRuntime: settings.gatewayRuntime,
       // Never the URL itself: it may hold a password.
       hasPostgres: settings.postgresUrl !== null,
     },
@@ -76,11 +86,11 @@ export function listBrokenRuns(document: BenchDocument): string[] {
 
 export function formatBenchReport(document: BenchDocument): string {
   const { settings, machine } = document;
-  const header = ['target', 'events/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'max RSS MB', 'stored / acked', 'ratio'];
+  const header = ['target', 'events/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'max RSS MB', 'CPU %', 'stored / acked', 'ratio'];
   const rows = document.results.map((result) => formatRow(result, document.ratios));
   const lines = [
     `Rampart ingress benchmark — ${settings.connections} connections, ${settings.durationSeconds} s measured after ${settings.warmupSeconds} s warm-up`,
-    `${machine.cpus} × ${machine.cpuModel}, node ${machine.node}; load generator and target share the machine`,
+    `${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, gateway run via ${settings.gatewayRuntime}; load generator and target share the machine`,
     '',
     ...formatTable([header, ...rows]),
     '',
@@ -89,14 +99,16 @@ export function formatBenchReport(document: BenchDocument): string {
     `Max RSS of the gateway process (target < ${RSS_TARGET_MB} MB):`,
     ...document.results
       .filter((result) => result.name !== 'baseline')
-      .map((result) => `  ${result.name.padEnd(17)} ${formatRss(result.maxRssMb)}`),
+      .map((result) => `  ${result.name.padEnd(17)} ${formatRss(result)}`),
+    'CPU over the measured run (100 % = one core):',
+    ...document.results.map((result) => `  ${result.name.padEnd(17)} ${formatCpu(result)}`),
     ...formatWarnings(document.results),
   ];
   return lines.join('\n');
 }
 
 function formatRow(result: TargetReport, ratios: readonly RatioVerdict[]): string[] {
-  if (result.failure !== null || result.run === null) return [result.name, 'FAILED', '', '', '', '', '', '', ''];
+  if (result.failure !== null || result.run === null) return [result.name, 'FAILED', '', '', '', '', '', '', '', ''];
   const { run, storage } = result;
   const ratio = ratios.find((verdict) => verdict.target === result.name);
   return [
@@ -107,9 +119,17 @@ function formatRow(result: TargetReport, ratios: readonly RatioVerdict[]): strin
     String(run.non2xx),
     String(run.errors),
     result.maxRssMb === null ? 'n/a' : result.maxRssMb.toFixed(1),
-    storage === null ? '—' : `${storage.storedMessages} / ${storage.acknowledged} ${storage.verdict}`,
+    result.cpu === null ? 'n/a' : result.cpu.targetPercent.toFixed(0),
+    storage === null ? '—' : formatStorage(storage),
     ratio === undefined || ratio.ratio === null ? '—' : ratio.ratio.toFixed(2),
   ];
+}
+
+function formatStorage({ storedMessages, acknowledged, verdict }: StorageCheck): string {
+  const counts = `${storedMessages} / ${acknowledged}`;
+  if (verdict === 'exact') return `${counts} ok`;
+  if (verdict === 'in-flight') return `${counts} ok (+${storedMessages - acknowledged} in flight)`;
+  return `${counts} ${verdict.toUpperCase()}`;
 }
 
 function formatTable(rows: readonly string[][]): string[] {
@@ -124,9 +144,18 @@ function formatRatio(verdict: RatioVerdict): string {
   return `${verdict.ratio.toFixed(2)}  ${verdict.isMet ? 'met' : 'MISSED'}`;
 }
 
-function formatRss(maxRssMb: number | null): string {
+function formatRss({ maxRssMb, idleRssMb }: TargetReport): string {
   if (maxRssMb === null) return 'n/a';
-  return `${maxRssMb.toFixed(1)} MB  ${maxRssMb < RSS_TARGET_MB ? 'met' : 'MISSED'}`;
+  const idle = idleRssMb === null ? '' : ` (${idleRssMb.toFixed(1)} MB idle before load)`;
+  return `${maxRssMb.toFixed(1)} MB  ${maxRssMb < RSS_TARGET_MB ? 'met' : 'MISSED'}${idle}`;
+}
+
+function formatCpu({ cpu }: TargetReport): string {
+  if (cpu === null) return 'n/a';
+  const perEvent = cpu.targetMsPerEvent === null ? '' : `, ${cpu.targetMsPerEvent.toFixed(2)} ms CPU per event`;
+  const database = cpu.databasePercent === null ? '' : `; PostgreSQL server ${cpu.databasePercent.toFixed(0)} %`;
+  const rest = cpu.restOfMachinePercent === null ? '' : `; rest of machine ${cpu.restOfMachinePercent.toFixed(0)} %`;
+  return `target ${cpu.targetPercent.toFixed(0)} %${perEvent}; load generator ${cpu.loadGeneratorPercent.toFixed(0)} %${database}${rest}`;
 }
 
 /** Loud lines for anything that is not a clean run, so a fast but failing target cannot pass unnoticed. */
@@ -137,6 +166,10 @@ function formatWarnings(results: readonly TargetReport[]): string[] {
     const lines: string[] = [];
     if (run.non2xx > 0) lines.push(`!! ${result.name}: ${run.non2xx} non-2xx responses ${JSON.stringify(run.statusCounts)}`);
     if (run.errors > 0) lines.push(`!! ${result.name}: ${run.errors} connection errors (${run.timeouts} timeouts)`);
+    const rest = result.cpu?.restOfMachinePercent ?? 0;
+    if (rest > NOISY_MACHINE_PERCENT) {
+      lines.push(`!! ${result.name}: other processes used ${rest.toFixed(0)} % of a core during the run; its figures are unreliable`);
+    }
     const storage = result.storage;
     if (storage?.verdict === 'lost') lines.push(`!! ${result.name}: ${storage.acknowledged - storage.storedMessages} acknowledged messages are NOT stored`);
     if (storage?.verdict === 'unexpected') lines.push(`!! ${result.name}: more messages stored than acknowledged or in flight`);

@@ -7,11 +7,17 @@ export interface BenchSettings {
   readonly warmupSeconds: number;
   readonly customers: number;
   readonly targets: readonly TargetName[];
+  /** Requested but impossible here (PostgreSQL without a URL): reported, not failed. */
+  readonly skippedTargets: readonly TargetName[];
   /** PostgreSQL server for the second Rampart run; null skips that run. */
   readonly postgresUrl: string | null;
   /** When set, Rampart children write V8 CPU profiles here (`node --cpu-prof`). */
   readonly cpuProfileDir: string | null;
+  readonly gatewayRuntime: GatewayRuntime;
 }
+
+export const gatewayRuntimes = ['tsx', 'compiled'] as const;
+export type GatewayRuntime = (typeof gatewayRuntimes)[number];
 
 export const targetNames = ['baseline', 'rampart-sqlite', 'rampart-postgres'] as const;
 export type TargetName = (typeof targetNames)[number];
@@ -29,6 +35,7 @@ const settingsSchema = z.object({
     .pipe(z.array(z.enum(targetNames)).min(1))
     .optional(),
   BENCH_CPU_PROFILE_DIR: z.string().min(1).optional(),
+  BENCH_GATEWAY_RUNTIME: z.enum(gatewayRuntimes).default('tsx'),
   RAMPART_BENCH_POSTGRES_URL: z.string().startsWith('postgres').optional(),
   RAMPART_TEST_POSTGRES_URL: z.string().startsWith('postgres').optional(),
 });
@@ -43,15 +50,17 @@ export function loadBenchSettings(env: NodeJS.ProcessEnv = process.env): BenchSe
   const settings = parsed.data;
   const postgresUrl = settings.RAMPART_BENCH_POSTGRES_URL ?? settings.RAMPART_TEST_POSTGRES_URL ?? null;
   const requested = settings.BENCH_TARGETS ?? targetNames;
+  const isAvailable = (name: TargetName) => name !== 'rampart-postgres' || postgresUrl !== null;
   return Object.freeze({
     connections: settings.BENCH_CONNECTIONS,
     durationSeconds: settings.BENCH_DURATION_SECONDS,
     warmupSeconds: settings.BENCH_WARMUP_SECONDS,
     customers: settings.BENCH_CUSTOMERS,
-    // Without a server the PostgreSQL run is skipped, never failed.
-    targets: requested.filter((name) => name !== 'rampart-postgres' || postgresUrl !== null),
+    targets: requested.filter(isAvailable),
+    skippedTargets: requested.filter((name) => !isAvailable(name)),
     postgresUrl,
     cpuProfileDir: settings.BENCH_CPU_PROFILE_DIR ?? null,
+    gatewayRuntime: settings.BENCH_GATEWAY_RUNTIME,
   });
 }
 

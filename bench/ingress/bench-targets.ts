@@ -6,9 +6,10 @@ import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { createPostgresDatabase } from '../../test/support/databases.js';
 import type { BenchSettings, TargetName } from './bench-settings.js';
-import { findFreePort, spawnTypeScript, waitUntilReady } from './child-process.js';
+import { findFreePort, spawnNode, waitUntilReady } from './child-process.js';
 import type { ChildHandle } from './child-process.js';
 import type { CleanupStack } from './cleanup-stack.js';
+import type { GatewayEntry } from './gateway-build.js';
 
 export interface StoredCounts {
   messages: number;
@@ -26,28 +27,41 @@ export interface StartedTarget {
   countStored(): Promise<StoredCounts | null>;
 }
 
-/** Starts one target as a child process, registering in `cleanup` everything it leaves behind. */
-export async function startTarget(name: TargetName, settings: BenchSettings, cleanup: CleanupStack): Promise<StartedTarget> {
-  if (name === 'baseline') return startBaseline(cleanup);
-  return startRampart(name, settings, cleanup);
+export interface TargetContext {
+  settings: BenchSettings;
+  /** How to run `rampart start`; null when no Rampart target was selected. */
+  gateway: GatewayEntry | null;
+  /** Everything the target leaves behind is registered here. */
+  cleanup: CleanupStack;
+}
+
+/** Starts one target as a child process and waits until it is ready for traffic. */
+export async function startTarget(name: TargetName, context: TargetContext): Promise<StartedTarget> {
+  if (name === 'baseline') return startBaseline(context.cleanup);
+  if (context.gateway === null) throw new Error(`${name} needs a gateway entry`);
+  return startRampart(name, context.gateway, context);
 }
 
 async function startBaseline(cleanup: CleanupStack): Promise<StartedTarget> {
   const port = await findFreePort();
-  const child = spawnTypeScript({ script: 'bench/ingress/bare-server.ts', env: { BENCH_PORT: String(port) } });
+  const child = spawnNode({ script: 'bench/ingress/bare-server.ts', isTypeScript: true, env: { BENCH_PORT: String(port) } });
   cleanup.defer('stop the baseline server', () => child.stop());
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(child, `${url}/readyz`);
   return { name: 'baseline', url, child, appSecret: randomBytes(32).toString('hex'), countStored: async () => null };
 }
 
-async function startRampart(name: Exclude<TargetName, 'baseline'>, settings: BenchSettings, cleanup: CleanupStack): Promise<StartedTarget> {
+async function startRampart(
+  name: Exclude<TargetName, 'baseline'>,
+  gateway: GatewayEntry,
+  { settings, cleanup }: TargetContext,
+): Promise<StartedTarget> {
   const database = await prepareDatabase(name, settings, cleanup);
 
   const appSecret = randomBytes(32).toString('hex');
   const port = await findFreePort();
-  const child = spawnTypeScript({
-    script: 'src/cli/index.ts',
+  const child = spawnNode({
+    ...gateway,
     args: ['start'],
     nodeArgs: cpuProfileArgs(name, settings),
     env: {

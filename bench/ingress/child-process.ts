@@ -19,18 +19,21 @@ export interface ChildHandle {
   stop(graceMs?: number): Promise<string>;
 }
 
-export interface SpawnTypeScriptOptions {
-  /** Path of the entry file, relative to the repository root. */
+export interface SpawnNodeOptions {
+  /** Entry file, absolute or relative to the repository root. */
   script: string;
+  /** TypeScript source run through `--import tsx`, like `test/support/gateway-process.ts`; else plain JavaScript. */
+  isTypeScript: boolean;
   args?: readonly string[];
   env: Record<string, string>;
   /** Extra `node` flags, e.g. `--cpu-prof`. */
   nodeArgs?: readonly string[];
 }
 
-/** A TypeScript entry point run as its own `node --import tsx` process, like `test/support/gateway-process.ts`. */
-export function spawnTypeScript({ script, args = [], env, nodeArgs = [] }: SpawnTypeScriptOptions): ChildHandle {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], {
+/** A Node.js entry point run as its own process, with only the environment given (and PATH). */
+export function spawnNode({ script, isTypeScript, args = [], env, nodeArgs = [] }: SpawnNodeOptions): ChildHandle {
+  const loader = isTypeScript ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...nodeArgs, ...loader, script, ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

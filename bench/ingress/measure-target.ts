@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { BenchSettings, TargetName } from './bench-settings.js';
+import type { TargetName } from './bench-settings.js';
 import { startTarget } from './bench-targets.js';
-import type { StartedTarget, StoredCounts } from './bench-targets.js';
-import type { CleanupStack } from './cleanup-stack.js';
+import type { StartedTarget, StoredCounts, TargetContext } from './bench-targets.js';
 import { runLoadPhase } from './load-phase.js';
 import type { LoadPhaseResult } from './load-phase.js';
-import { sampleRss } from './rss-sampler.js';
-import type { RssSampler } from './rss-sampler.js';
+import { readRssMb, sampleRss, startCpuStopwatch } from './process-sampler.js';
+import type { CpuSpent, RssSampler } from './process-sampler.js';
 import { createWebhookBodySource } from './webhook-body-source.js';
 
 /**
@@ -28,36 +27,56 @@ export interface StorageCheck {
   verdict: StorageVerdict;
 }
 
+export interface CpuUse {
+  /** CPU time of the target over the measured run, as a share of one core (100 = one core busy). */
+  targetPercent: number;
+  /** The same for the bench process (autocannon and body signing), which shares the machine. */
+  loadGeneratorPercent: number;
+  /** The local PostgreSQL server's processes (rampart-postgres only; null for a remote server or other targets). */
+  databasePercent: number | null;
+  /** Everything else on the machine: noise from other work; the figures are unreliable when it is high. */
+  restOfMachinePercent: number | null;
+  /** Target CPU time per acknowledged event, in milliseconds. */
+  targetMsPerEvent: number | null;
+}
+
 export interface TargetReport {
   name: TargetName;
   failure: string | null;
   warmup: LoadPhaseResult | null;
   run: LoadPhaseResult | null;
+  /** Resident set of the target once ready, before any load. */
+  idleRssMb: number | null;
   /** Largest resident set of the target process during warm-up and run. */
   maxRssMb: number | null;
+  cpu: CpuUse | null;
   /** Null for the baseline, which stores nothing. */
   storage: StorageCheck | null;
 }
 
 type Progress = (message: string) => void;
 
-/** Starts one target, warms it up, measures it, checks what it stored, then undoes everything. */
-export async function measureTarget(name: TargetName, settings: BenchSettings, cleanup: CleanupStack, progress: Progress): Promise<TargetReport> {
-  const report: TargetReport = { name, failure: null, warmup: null, run: null, maxRssMb: null, storage: null };
-  let sampler: RssSampler | null = null;
+/** Starts one target, warms it up, measures it, checks what it stored, then undoes what `context.cleanup` holds. */
+export async function measureTarget(name: TargetName, context: TargetContext, progress: Progress): Promise<TargetReport> {
+  const { settings, cleanup } = context;
+  const report: TargetReport = { name, failure: null, warmup: null, run: null, idleRssMb: null, maxRssMb: null, cpu: null, storage: null };
+  let rss: RssSampler | null = null;
   try {
     progress(`${name}: starting`);
-    const target = await startTarget(name, settings, cleanup);
+    const target = await startTarget(name, context);
     const bodies = createWebhookBodySource({ appSecret: target.appSecret, customers: settings.customers, runId: randomBytes(4).toString('hex') });
     const phase = (durationSeconds: number) => runLoadPhase({ url: target.url, connections: settings.connections, durationSeconds, bodies });
-    sampler = sampleRss(target.child.pid);
+    report.idleRssMb = readRssMb(target.child.pid);
+    rss = sampleRss(target.child.pid);
     if (settings.warmupSeconds > 0) {
       progress(`${name}: warming up for ${settings.warmupSeconds} s`);
       report.warmup = await phase(settings.warmupSeconds);
     }
     progress(`${name}: measuring for ${settings.durationSeconds} s at ${settings.connections} connections`);
+    const cpu = startCpuStopwatch(target.child.pid, name === 'rampart-postgres' ? 'postgres' : null);
     report.run = await phase(settings.durationSeconds);
-    report.maxRssMb = sampler.stop().maxRssMb;
+    report.cpu = summariseCpu(cpu.stop(), report.run);
+    report.maxRssMb = rss.stop();
     if (target.child.hasExited()) throw new Error(`exited during the run (${await target.child.exited}):\n${target.child.output()}`);
     report.storage = await checkStorage(target, [report.warmup, report.run]);
     const output = target.child.output().trim();
@@ -65,11 +84,25 @@ export async function measureTarget(name: TargetName, settings: BenchSettings, c
   } catch (error) {
     report.failure = error instanceof Error ? error.message : String(error);
   } finally {
-    sampler?.stop();
+    rss?.stop();
     const failures = await cleanup.runAll();
     for (const failure of failures) progress(`${name}: cleanup failed: ${failure}`);
   }
   return report;
+}
+
+function summariseCpu(spent: CpuSpent, run: LoadPhaseResult): CpuUse | null {
+  const { targetSeconds, loadGeneratorSeconds, databaseSeconds, machineSeconds, wallSeconds } = spent;
+  if (targetSeconds === null || wallSeconds <= 0) return null;
+  const percentOf = (seconds: number) => (100 * seconds) / wallSeconds;
+  const accounted = targetSeconds + loadGeneratorSeconds + (databaseSeconds ?? 0);
+  return {
+    targetPercent: percentOf(targetSeconds),
+    loadGeneratorPercent: percentOf(loadGeneratorSeconds),
+    databasePercent: databaseSeconds === null ? null : percentOf(databaseSeconds),
+    restOfMachinePercent: machineSeconds === null ? null : percentOf(Math.max(0, machineSeconds - accounted)),
+    targetMsPerEvent: run.acknowledged > 0 ? (1000 * targetSeconds) / run.acknowledged : null,
+  };
 }
 
 async function checkStorage(target: StartedTarget, phases: readonly (LoadPhaseResult | null)[]): Promise<StorageCheck | null> {
@@ -87,7 +120,7 @@ async function checkStorage(target: StartedTarget, phases: readonly (LoadPhaseRe
   };
 }
 
-export function judgeStorage(stored: number, acknowledged: number, unanswered: number): StorageVerdict {
+function judgeStorage(stored: number, acknowledged: number, unanswered: number): StorageVerdict {
   if (stored < acknowledged) return 'lost';
   if (stored === acknowledged) return 'exact';
   return stored <= acknowledged + unanswered ? 'in-flight' : 'unexpected';
