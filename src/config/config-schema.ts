@@ -33,7 +33,7 @@ export const settingsSchema = z.object({
   RAMPART_TLS_KEY_FILE: z.string().min(1).optional(),
   RAMPART_TRUSTED_PROXIES: list.optional(),
   RAMPART_IP_ALLOWLIST: list.optional(),
-  RAMPART_RATE_LIMIT_PER_MINUTE: positiveInt.default(60_000),
+  RAMPART_RATE_LIMIT_PER_MINUTE: positiveInt.default(300_000),
   RAMPART_REDIS_URL: z.string().startsWith('redis', { message: 'must be redis://… or rediss://…' }).optional(),
   RAMPART_MAX_JSON_DEPTH: positiveInt.max(1_000).default(64),
   RAMPART_WRITER_MAX_QUEUE: positiveInt.default(10_000),
