@@ -64,6 +64,7 @@ export async function buildRampart({ config, logger, clock = systemClock }: Buil
       db: database.db,
       maxBatch: config.writer.maxBatch,
       maxQueue: config.writer.maxQueue,
+      weightOf: (events) => events.length,
       maxConcurrentBatches: database.dialect === 'sqlite' ? 1 : 4,
       applyBatch: (trx, requests) => eventStore.storeBatch(trx, requests),
       onCommitError: (error, batchSize) => logger.warn({ err: error, batchSize }, 'a batch failed to commit'),

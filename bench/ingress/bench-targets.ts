@@ -71,8 +71,8 @@ async function startRampart(
       RAMPART_PORT: String(port),
       // Info logs one line per webhook; the bench measures the gateway, not the terminal.
       RAMPART_LOG_LEVEL: 'warn',
-      // All load comes from one address: the default (60,000/min per address) would cap the run
-      // at 1,000 requests/s. The limiter still runs on every request.
+      // All load comes from one address, so the per-address default could cap the run (see
+      // RAMPART_RATE_LIMIT_PER_MINUTE). The limiter still runs on every request.
       RAMPART_RATE_LIMIT_PER_MINUTE: '1000000000',
       WHATSAPP_APP_SECRET: appSecret,
       WHATSAPP_VERIFY_TOKEN: randomBytes(16).toString('hex'),

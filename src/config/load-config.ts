@@ -159,6 +159,12 @@ function buildConfig(
     const invalid = findInvalidAddressEntries(settings[name] ?? []);
     if (invalid.length > 0) problems.push(`${name}: not an IP address or CIDR range: ${invalid.join(', ')}`);
   }
+  if (settings.RAMPART_SANDBOX && !isLoopbackHost(settings.RAMPART_HOST)) {
+    problems.push('RAMPART_SANDBOX: sandbox mode keeps generated secrets beside the data; it only listens on a loopback host (127.0.0.1, ::1, localhost)');
+  }
+  if (!settings.RAMPART_SANDBOX && !settings.WHATSAPP_GRAPH_URL.startsWith('https://')) {
+    problems.push('WHATSAPP_GRAPH_URL: must be https:// outside sandbox mode (it carries the access token)');
+  }
   const database = resolveDatabase(settings);
   if (!appSecret || !verifyToken || !masterKey || problems.length > 0) return null;
 
@@ -196,6 +202,10 @@ function buildConfig(
     generatedSecretsPath,
     notices,
   };
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function resolveDatabase(settings: Settings): DatabaseConfig {

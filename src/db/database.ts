@@ -51,6 +51,11 @@ function openPostgres(url: string): { db: Db; dialect: DialectName } {
     connectionString: url,
     max: 10,
     connectionTimeoutMillis: 5_000,
+    // A black-holed connection must fail the request (Meta retries), not hold it and the pool forever.
+    statement_timeout: 15_000,
+    query_timeout: 20_000,
+    idle_in_transaction_session_timeout: 30_000,
+    keepAlive: true,
     // Timestamps are bigint milliseconds; they fit a JS number, so read them as one.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>

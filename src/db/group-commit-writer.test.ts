@@ -96,14 +96,15 @@ for (const dialect of dialects) {
       await writer.close();
     });
 
-    it('refuses work beyond its queue with OVERLOADED instead of buffering without bound', async () => {
+    it('refuses work beyond its queue (waiting and committing) with OVERLOADED instead of buffering without bound', async () => {
       const db = await open();
       let release!: () => void;
       const gate = new Promise<void>((resolve) => (release = resolve));
       const writer = createGroupCommitWriter<Item, string>({
         db: db.db,
         maxBatch: 1,
-        maxQueue: 2,
+        // Counts what is committing too: one in flight plus two waiting.
+        maxQueue: 3,
         maxConcurrentBatches: 1,
         applyBatch: async (trx, items) => {
           await gate;
@@ -117,6 +118,31 @@ for (const dialect of dialects) {
       release();
       await Promise.all([first, ...queued]);
       expect(await storedPurposes(db)).toEqual(['first', 'q1', 'q2']);
+      await writer.close();
+    });
+
+    it('counts items by weight: a batch holds up to maxBatch weight, and a heavy item alone is still taken', async () => {
+      const db = await open();
+      const batchSizes: number[] = [];
+      const writer = createGroupCommitWriter<Item & { weight: number }, string>({
+        db: db.db,
+        maxBatch: 10,
+        maxQueue: 12,
+        weightOf: (item) => item.weight,
+        maxConcurrentBatches: 1,
+        applyBatch: async (trx, items) => {
+          batchSizes.push(items.length);
+          const results: string[] = [];
+          for (const item of items) results.push(await insertItem(trx, item));
+          return results;
+        },
+      });
+      // Heavier than the whole queue, but nothing else waits: taken (or Meta would retry it forever).
+      await expect(writer.submit({ purpose: 'heavy', weight: 25 })).resolves.toBe('heavy');
+      const light = ['l1', 'l2', 'l3'].map((purpose) => writer.submit({ purpose, weight: 4 }));
+      await expect(writer.submit({ purpose: 'over', weight: 4 })).rejects.toMatchObject({ code: 'OVERLOADED' });
+      await Promise.all(light);
+      expect(batchSizes).toEqual([1, 2, 1]);
       await writer.close();
     });
 

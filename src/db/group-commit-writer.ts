@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import { AppError, isAppError } from '../errors.js';
+import { isDatabaseUnreachable, isTransientConflict } from './database-errors.js';
 import type { DatabaseSchema } from './database-schema.js';
 import type { Db } from './database.js';
 
@@ -7,10 +8,12 @@ export type Trx = Transaction<DatabaseSchema>;
 
 export interface GroupCommitWriterOptions<TItem, TResult> {
   db: Db;
-  /** Items committed together at most. */
+  /** Weight (e.g. events) committed together at most; a heavier single item still commits alone. */
   maxBatch: number;
-  /** Items waiting at most; beyond it `submit` refuses with OVERLOADED (the caller answers 503). */
+  /** Weight waiting or committing at most; beyond it `submit` refuses with OVERLOADED (the caller answers 503). */
   maxQueue: number;
+  /** How much an item counts against maxBatch and maxQueue (default 1). */
+  weightOf?(item: TItem): number;
   /** Batches committing at once (1 for SQLite, which has one writer anyway). */
   maxConcurrentBatches: number;
   /** Writes a batch inside one transaction; returns one result per item, in order. */
@@ -22,6 +25,7 @@ export interface GroupCommitWriterOptions<TItem, TResult> {
 export interface GroupCommitWriter<TItem, TResult> {
   /** Resolves after the transaction holding the item has committed; rejects if it did not. */
   submit(item: TItem): Promise<TResult>;
+  /** Weight queued or committing. */
   queueDepth(): number;
   /** Refuses new items and resolves once everything submitted has settled. */
   close(): Promise<void>;
@@ -29,6 +33,7 @@ export interface GroupCommitWriter<TItem, TResult> {
 
 interface Pending<TItem, TResult> {
   item: TItem;
+  weight: number;
   resolve(result: TResult): void;
   reject(error: unknown): void;
 }
@@ -43,16 +48,21 @@ export function createGroupCommitWriter<TItem, TResult>(
 ): GroupCommitWriter<TItem, TResult> {
   const queue: Pending<TItem, TResult>[] = [];
   let batchesRunning = 0;
+  /** Weight queued or committing: what the process holds in memory and has not yet answered. */
+  let pendingWeight = 0;
   let isClosed = false;
   let idleWaiters: (() => void)[] = [];
 
   function submit(item: TItem): Promise<TResult> {
     if (isClosed) return Promise.reject(new AppError('OVERLOADED', 'Rampart is shutting down; retry shortly.'));
-    if (queue.length >= options.maxQueue) {
+    const weight = Math.max(1, options.weightOf?.(item) ?? 1);
+    // An item heavier than the whole queue is still taken when nothing else waits, or it could never be stored.
+    if (pendingWeight > 0 && pendingWeight + weight > options.maxQueue) {
       return Promise.reject(new AppError('OVERLOADED', 'Too many events are waiting to be stored; retry shortly.'));
     }
+    pendingWeight += weight;
     return new Promise<TResult>((resolve, reject) => {
-      queue.push({ item, resolve, reject });
+      queue.push({ item, weight, resolve, reject });
       // Waiting one turn of the event loop lets requests that arrived together share the batch.
       if (batchesRunning < options.maxConcurrentBatches) setImmediate(startBatches);
     });
@@ -60,7 +70,7 @@ export function createGroupCommitWriter<TItem, TResult>(
 
   function startBatches(): void {
     while (queue.length > 0 && batchesRunning < options.maxConcurrentBatches) {
-      const batch = queue.splice(0, options.maxBatch);
+      const batch = takeBatch();
       batchesRunning += 1;
       void commitBatch(batch).finally(() => {
         batchesRunning -= 1;
@@ -70,22 +80,48 @@ export function createGroupCommitWriter<TItem, TResult>(
     }
   }
 
-  async function commitBatch(batch: Pending<TItem, TResult>[], isRetry = false): Promise<void> {
+  function takeBatch(): Pending<TItem, TResult>[] {
+    let weight = 0;
+    let count = 0;
+    while (count < queue.length && (count === 0 || weight + queue[count]!.weight <= options.maxBatch)) {
+      weight += queue[count]!.weight;
+      count += 1;
+    }
+    return queue.splice(0, count);
+  }
+
+  async function commitBatch(batch: Pending<TItem, TResult>[]): Promise<void> {
+    let error = await tryCommit(batch);
+    // A deadlock or serialization failure (concurrent batches on PostgreSQL): the same batch usually goes through.
+    for (let attempt = 1; error !== null && isTransientConflict(error) && attempt <= CONFLICT_RETRIES; attempt += 1) {
+      await delay(Math.random() * 10 * attempt);
+      error = await tryCommit(batch);
+    }
+    if (error === null) return;
+    options.onCommitError?.(error, batch.length);
+    if (batch.length === 1 || isDatabaseUnreachable(error)) {
+      // Unreachable: trying item by item would only wait out the same connection timeout again.
+      for (const pending of batch) settle(pending, () => pending.reject(toStoreError(error)));
+      return;
+    }
+    // One by one, so one poisoned item cannot fail its neighbours.
+    for (const pending of batch) await commitBatch([pending]);
+  }
+
+  /** Commits the batch and answers its items; returns the error instead when the commit failed. */
+  async function tryCommit(batch: Pending<TItem, TResult>[]): Promise<unknown> {
     try {
       const results = await options.db.transaction().execute((trx) => options.applyBatch(trx, batch.map((pending) => pending.item)));
-      batch.forEach((pending, index) => pending.resolve(results[index] as TResult));
+      batch.forEach((pending, index) => settle(pending, () => pending.resolve(results[index] as TResult)));
+      return null;
     } catch (error) {
-      options.onCommitError?.(error, batch.length);
-      if (batch.length > 1) {
-        // Commit one by one, so one poisoned item cannot fail its neighbours.
-        for (const pending of batch) await commitBatch([pending], true);
-      } else if (!isRetry) {
-        // Once more: concurrent batches (PostgreSQL) can lose a race on a unique key and then succeed.
-        await commitBatch(batch, true);
-      } else {
-        batch[0]!.reject(toStoreError(error));
-      }
+      return error ?? new Error('commit failed');
     }
+  }
+
+  function settle(pending: Pending<TItem, TResult>, answer: () => void): void {
+    pendingWeight -= pending.weight;
+    answer();
   }
 
   function notifyIdle(): void {
@@ -100,7 +136,13 @@ export function createGroupCommitWriter<TItem, TResult>(
     await new Promise<void>((resolve) => idleWaiters.push(resolve));
   }
 
-  return { submit, queueDepth: () => queue.length, close };
+  return { submit, queueDepth: () => pendingWeight, close };
+}
+
+const CONFLICT_RETRIES = 3;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function toStoreError(error: unknown): AppError {

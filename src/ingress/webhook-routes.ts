@@ -3,7 +3,7 @@ import ipaddr from 'ipaddr.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/load-config.js';
-import { equalsConstantTime } from '../crypto/primitives.js';
+import { equalsConstantTime, hmacSha256, randomBytes } from '../crypto/primitives.js';
 import { AppError } from '../errors.js';
 import type { IngestService } from './ingest-service.js';
 import { createAddressMatcher } from './ip-allowlist.js';
@@ -30,7 +30,10 @@ const WEBHOOK_PATH = '/webhooks/whatsapp';
 export async function registerWebhookRoutes(app: FastifyInstance, options: WebhookRoutesOptions): Promise<void> {
   const { config, ingest, redis } = options;
   const appSecret = Buffer.from(config.whatsapp.appSecret.reveal(), 'utf8');
-  const verifyToken = Buffer.from(config.whatsapp.verifyToken.reveal(), 'utf8');
+  // Tokens are compared as MACs under a per-process key: equal length always, so the compare does
+  // not reveal the token's length either.
+  const compareKey = randomBytes(32);
+  const verifyTokenMac = hmacSha256(compareKey, Buffer.from(config.whatsapp.verifyToken.reveal(), 'utf8'));
 
   // Raw bytes only: parsing waits until the signature has been checked.
   app.removeAllContentTypeParsers();
@@ -67,7 +70,7 @@ export async function registerWebhookRoutes(app: FastifyInstance, options: Webho
     if (mode !== 'subscribe' || typeof token !== 'string' || typeof challenge !== 'string' || challenge.length > 1_000) {
       throw new AppError('INVALID_REQUEST', 'Expected hub.mode=subscribe, hub.verify_token and hub.challenge.');
     }
-    if (!equalsConstantTime(Buffer.from(token, 'utf8'), verifyToken)) {
+    if (!equalsConstantTime(hmacSha256(compareKey, Buffer.from(token, 'utf8')), verifyTokenMac)) {
       request.log.warn({ event: 'webhook.handshake_refused' }, 'webhook handshake with a wrong verify token');
       throw new AppError('VERIFY_TOKEN_MISMATCH', 'The verify token does not match.');
     }
