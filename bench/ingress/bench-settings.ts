@@ -35,7 +35,7 @@ const settingsSchema = z.object({
     .pipe(z.array(z.enum(targetNames)).min(1))
     .optional(),
   BENCH_CPU_PROFILE_DIR: z.string().min(1).optional(),
-  BENCH_GATEWAY_RUNTIME: z.enum(gatewayRuntimes).default('tsx'),
+  BENCH_GATEWAY_RUNTIME: z.enum(gatewayRuntimes).default('compiled'),
   RAMPART_BENCH_POSTGRES_URL: z.string().startsWith('postgres').optional(),
   RAMPART_TEST_POSTGRES_URL: z.string().startsWith('postgres').optional(),
 });

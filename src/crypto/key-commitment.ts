@@ -3,8 +3,9 @@
  * with the envelope's random message id as HKDF salt, derive a one-off encryption key and a
  * commitment to the data key. AES-GCM alone is not key-committing (one ciphertext can be made to
  * decrypt under two chosen keys); checking the stored commitment first means an envelope opens
- * under one key only. One HKDF-SHA512 call yields 64 bytes: the first 32 are the encryption key,
- * the last 32 the commitment (two independent output blocks; one call halves the cost per field).
+ * under one key only. One HKDF-SHA512 call yields 64 bytes, one SHA-512 output block split in half:
+ * the first 32 bytes are the encryption key, the last 32 the commitment. Halves of a PRF output are
+ * independent of each other, and one call halves the cost per field.
  */
 import { COMMITMENT_LENGTH, SUITE_AES256_GCM_HKDF_SHA512_COMMIT } from './envelope-format.js';
 import { AES_KEY_LENGTH, hkdfSha512 } from './primitives.js';
