@@ -23,6 +23,12 @@ async function insertItem(trx: Trx, item: Item): Promise<string> {
   return item.purpose;
 }
 
+async function insertAll(trx: Trx, items: readonly Item[]): Promise<string[]> {
+  const results: string[] = [];
+  for (const item of items) results.push(await insertItem(trx, item));
+  return results;
+}
+
 for (const dialect of dialects) {
   describe.skipIf(!dialect.isAvailable)(`group-commit writer on ${dialect.name}`, () => {
     let testDatabase: TestDatabase | undefined;
@@ -54,11 +60,9 @@ for (const dialect of dialects) {
         maxBatch: 100,
         maxQueue: 1_000,
         maxConcurrentBatches: 1,
-        applyBatch: async (trx, items) => {
+        applyBatch: (trx, items) => {
           batchSizes.push(items.length);
-          const results: string[] = [];
-          for (const item of items) results.push(await insertItem(trx, item));
-          return results;
+          return insertAll(trx, items);
         },
       });
       const purposes = Array.from({ length: 50 }, (_unused, index) => `p${String(index).padStart(2, '0')}`);
@@ -77,11 +81,7 @@ for (const dialect of dialects) {
         maxBatch: 100,
         maxQueue: 1_000,
         maxConcurrentBatches: 1,
-        applyBatch: async (trx, items) => {
-          const results: string[] = [];
-          for (const item of items) results.push(await insertItem(trx, item));
-          return results;
-        },
+        applyBatch: insertAll,
       });
       const outcomes = await Promise.allSettled([
         writer.submit({ purpose: 'a' }),
@@ -130,11 +130,9 @@ for (const dialect of dialects) {
         maxQueue: 12,
         weightOf: (item) => item.weight,
         maxConcurrentBatches: 1,
-        applyBatch: async (trx, items) => {
+        applyBatch: (trx, items) => {
           batchSizes.push(items.length);
-          const results: string[] = [];
-          for (const item of items) results.push(await insertItem(trx, item));
-          return results;
+          return insertAll(trx, items);
         },
       });
       // Heavier than the whole queue, but nothing else waits: taken (or Meta would retry it forever).
@@ -153,11 +151,7 @@ for (const dialect of dialects) {
         maxBatch: 10,
         maxQueue: 1_000,
         maxConcurrentBatches: 2,
-        applyBatch: async (trx, items) => {
-          const results: string[] = [];
-          for (const item of items) results.push(await insertItem(trx, item));
-          return results;
-        },
+        applyBatch: insertAll,
       });
       const pending = Array.from({ length: 25 }, (_unused, index) => writer.submit({ purpose: `c${String(index).padStart(2, '0')}` }));
       await writer.close();

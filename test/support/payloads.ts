@@ -11,6 +11,31 @@ export interface TextMessageInput {
 }
 
 export function textMessagePayload(messages: TextMessageInput[], phoneNumberId = '106540352242922'): object {
+  return messagesWebhook(phoneNumberId, {
+    contacts: messages.map((message) => ({ profile: { name: message.name ?? 'Customer' }, wa_id: message.from })),
+    messages: messages.map((message) => ({
+      from: message.from,
+      id: message.wamid,
+      timestamp: String(message.timestamp ?? 1_700_000_000),
+      type: 'text',
+      text: { body: message.body },
+    })),
+  });
+}
+
+export function statusPayload(statuses: { wamid: string; status: string; recipient: string; timestamp?: number }[]): object {
+  return messagesWebhook('106540352242922', {
+    statuses: statuses.map((status) => ({
+      id: status.wamid,
+      status: status.status,
+      timestamp: String(status.timestamp ?? 1_700_000_000),
+      recipient_id: status.recipient,
+    })),
+  });
+}
+
+/** The envelope of a `messages` change for one business number. */
+function messagesWebhook(phoneNumberId: string, value: object): object {
   return {
     object: 'whatsapp_business_account',
     entry: [
@@ -22,40 +47,7 @@ export function textMessagePayload(messages: TextMessageInput[], phoneNumberId =
             value: {
               messaging_product: 'whatsapp',
               metadata: { display_phone_number: '15550783881', phone_number_id: phoneNumberId },
-              contacts: messages.map((message) => ({ profile: { name: message.name ?? 'Customer' }, wa_id: message.from })),
-              messages: messages.map((message) => ({
-                from: message.from,
-                id: message.wamid,
-                timestamp: String(message.timestamp ?? 1_700_000_000),
-                type: 'text',
-                text: { body: message.body },
-              })),
-            },
-          },
-        ],
-      },
-    ],
-  };
-}
-
-export function statusPayload(statuses: { wamid: string; status: string; recipient: string; timestamp?: number }[]): object {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: '102290129340398',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
-              statuses: statuses.map((status) => ({
-                id: status.wamid,
-                status: status.status,
-                timestamp: String(status.timestamp ?? 1_700_000_000),
-                recipient_id: status.recipient,
-              })),
+              ...value,
             },
           },
         ],
