@@ -287,6 +287,27 @@ describe('normaliseWebhook', () => {
     expect(event).toMatchObject({ field: 'messages', value: { future_list: [1] } });
   });
 
+  it('keeps keys Meta adds beside messages as a messages.extra event, without the customer records', () => {
+    const events = parseAndNormalise(
+      envelope([
+        messagesChange({
+          contacts: [{ profile: { name: 'Ann' }, wa_id: '111' }],
+          messages: [{ from: '111', id: 'w1', timestamp: '5', type: 'text', text: { body: 'b' } }],
+          future_list: [1],
+        }),
+      ]),
+    );
+    expect(summarise(events)).toEqual(['message:text', 'event:messages.extra']);
+    expect((events[1] as AccountEvent).value).toEqual({ future_list: [1], metadata });
+  });
+
+  it('adds no messages.extra event when nothing unknown travels beside the messages', () => {
+    const events = parseAndNormalise(
+      envelope([messagesChange({ messages: [{ from: '111', id: 'w1', timestamp: '5', type: 'text', text: { body: 'b' } }] })]),
+    );
+    expect(summarise(events)).toEqual(['message:text']);
+  });
+
   it('splits user_preferences into one event per user, each with only its own contact', () => {
     const value = {
       messaging_product: 'whatsapp',

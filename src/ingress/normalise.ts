@@ -43,7 +43,16 @@ function normaliseMessagesValue(wabaId: string, value: MessagesChangeValue): Ing
     // Out-of-band errors concern the number, not a customer: keep customer records out of them.
     events.push(accountEvent(wabaId, 'messages.errors', null, omitKeys(value, ['messages', 'statuses', 'contacts'])));
   }
-  if (events.length === 0) events.push(accountEvent(wabaId, 'messages', null, value));
+  if (events.length === 0) {
+    events.push(accountEvent(wabaId, 'messages', null, value));
+    return events;
+  }
+  // Keys Meta adds beside the ones above are kept too (without the customer records), not dropped.
+  const extra = omitKeys(value, ['messaging_product', 'metadata', 'contacts', 'messages', 'statuses', 'errors']);
+  const extraMetadata = omitKeys(value.metadata, ['display_phone_number', 'phone_number_id']);
+  if (Object.keys(extra).length > 0 || Object.keys(extraMetadata).length > 0) {
+    events.push(accountEvent(wabaId, 'messages.extra', null, { ...extra, metadata: value.metadata }));
+  }
   return events;
 }
 
