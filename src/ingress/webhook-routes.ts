@@ -1,5 +1,4 @@
 import rateLimit from '@fastify/rate-limit';
-import ipaddr from 'ipaddr.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/load-config.js';
@@ -7,6 +6,7 @@ import { equalsConstantTime, hmacSha256, randomBytes } from '../crypto/primitive
 import { AppError } from '../errors.js';
 import type { IngestService } from './ingest-service.js';
 import { createAddressMatcher } from './ip-allowlist.js';
+import { rateLimitKeyOf } from './rate-limit-key.js';
 import { normaliseWebhook } from './normalise.js';
 import { verifyWebhookSignature } from './signature.js';
 import { measureJsonDepth } from './json-depth.js';
@@ -91,14 +91,6 @@ export async function registerWebhookRoutes(app: FastifyInstance, options: Webho
     request.log.info({ event: 'webhook.stored', events: events.length, ...result }, 'webhook stored');
     return reply.code(200).send({ status: 'stored' });
   });
-}
-
-/** One bucket per IPv4 address, and per IPv6 /64 (one host usually owns the whole /64). */
-function rateLimitKeyOf(address: string): string {
-  if (!ipaddr.isValid(address)) return address;
-  const parsed = ipaddr.process(address);
-  if (parsed.kind() === 'ipv4') return parsed.toString();
-  return `${parsed.toNormalizedString().split(':').slice(0, 4).join(':')}::/64`;
 }
 
 const signatureMessages = {
