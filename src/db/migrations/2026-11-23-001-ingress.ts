@@ -1,5 +1,5 @@
 import { PostgresAdapter } from 'kysely';
-import type { Kysely } from 'kysely';
+import type { CreateTableBuilder, Kysely } from 'kysely';
 
 // Frozen: this migration must keep doing exactly what it did when it shipped.
 
@@ -10,28 +10,30 @@ function binaryType(db: AnyDb): 'bytea' | 'blob' {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'bytea' : 'blob';
 }
 
+/** A key wrapped by the KMS, with the key-encryption key that wrapped it. */
+function addWrappedKeyColumns<T extends string>(table: CreateTableBuilder<T>, binary: 'bytea' | 'blob'): CreateTableBuilder<T> {
+  return table
+    .addColumn('kek_provider', 'text', (column) => column.notNull())
+    .addColumn('kek_id', 'text', (column) => column.notNull())
+    .addColumn('kek_version', 'integer', (column) => column.notNull())
+    .addColumn('wrapped_key', binary, (column) => column.notNull())
+    .addColumn('created_at', 'bigint', (column) => column.notNull());
+}
+
 export async function up(db: AnyDb): Promise<void> {
   const binary = binaryType(db);
 
   await db.schema
     .createTable('key_material')
     .addColumn('purpose', 'text', (column) => column.primaryKey())
-    .addColumn('kek_provider', 'text', (column) => column.notNull())
-    .addColumn('kek_id', 'text', (column) => column.notNull())
-    .addColumn('kek_version', 'integer', (column) => column.notNull())
-    .addColumn('wrapped_key', binary, (column) => column.notNull())
-    .addColumn('created_at', 'bigint', (column) => column.notNull())
+    .$call((table) => addWrappedKeyColumns(table, binary))
     .execute();
 
   await db.schema
     .createTable('data_keys')
     .addColumn('id', 'text', (column) => column.primaryKey())
     .addColumn('owner', 'text', (column) => column.notNull().unique())
-    .addColumn('kek_provider', 'text', (column) => column.notNull())
-    .addColumn('kek_id', 'text', (column) => column.notNull())
-    .addColumn('kek_version', 'integer', (column) => column.notNull())
-    .addColumn('wrapped_key', binary, (column) => column.notNull())
-    .addColumn('created_at', 'bigint', (column) => column.notNull())
+    .$call((table) => addWrappedKeyColumns(table, binary))
     .execute();
 
   await db.schema
