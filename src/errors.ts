@@ -10,6 +10,20 @@ export const errorCodes = {
   INVALID_PAYLOAD: 400,
   /** X-Hub-Signature-256 missing, malformed or not matching the raw body. */
   INVALID_SIGNATURE: 401,
+  /** No valid credentials (API key or session) came with the request. */
+  UNAUTHENTICATED: 401,
+  /** The credentials are valid but lack the scope or permission this route needs. */
+  FORBIDDEN: 403,
+  /** A free-form message outside the 24-hour customer-service window: only a template may be sent. */
+  WINDOW_CLOSED: 409,
+  /** The recipient opted out of marketing messages; this template is not known to be utility or authentication. */
+  RECIPIENT_OPTED_OUT: 409,
+  /** The template is not approved for this language in the business account (Meta would refuse it with 132001). */
+  TEMPLATE_NOT_APPROVED: 422,
+  /** WHATSAPP_ACCESS_TOKEN or WHATSAPP_PHONE_NUMBER_ID is not configured, so nothing can be sent. */
+  SENDING_NOT_CONFIGURED: 503,
+  /** The Idempotency-Key was already used with a different request body. */
+  IDEMPOTENCY_KEY_REUSED: 422,
   /** The caller's address is not on the IP allowlist. */
   FORBIDDEN_ADDRESS: 403,
   /** hub.verify_token did not match during the webhook handshake. */

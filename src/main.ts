@@ -22,6 +22,21 @@ import { createIngestService } from './ingress/ingest-service.js';
 import type { IngressEvent } from './ingress/ingress-event.js';
 import { registerWebhookRoutes } from './ingress/webhook-routes.js';
 import type { Logger } from './logger.js';
+import { registerApi } from './http/api-plugin.js';
+import { createOutboxWorker } from './db/outbox-worker.js';
+import type { OutboxWorker } from './db/outbox-worker.js';
+import { createApiKeyService } from './identity/api-key-service.js';
+import type { ApiKeyService } from './identity/api-key-service.js';
+import { createGraphClient } from './outbound/graph-client.js';
+import { createRetryPolicy } from './outbound/retry-policy.js';
+import { createSendGovernor } from './outbound/send-governor.js';
+import { createSendJobHandler } from './outbound/send-job.js';
+import { registerSendRoutes } from './outbound/send-routes.js';
+import { createSendService } from './outbound/send-service.js';
+import type { SendService } from './outbound/send-service.js';
+import { createSenderPauses } from './outbound/sender-pauses.js';
+import { createTemplateCatalog } from './outbound/template-catalog.js';
+import { version } from './version.js';
 
 export interface Rampart {
   readonly app: FastifyInstance;
@@ -30,6 +45,10 @@ export interface Rampart {
   readonly reader: MessageReader;
   /** Keyed blind indexes (phone numbers, message ids) of this deployment. */
   readonly index: BlindIndex;
+  readonly apiKeys: ApiKeyService;
+  readonly sends: SendService;
+  /** Runs outbox jobs (sends); null when sending is not configured. */
+  readonly worker: OutboxWorker | null;
   /** Stops accepting, lets in-flight batches commit, then closes the database and connections. */
   close(): Promise<void>;
 }
@@ -38,10 +57,12 @@ export interface BuildRampartOptions {
   config: Config;
   logger: Logger;
   clock?: Clock;
+  /** Run the outbox worker in this process (default true). */
+  runWorkers?: boolean;
 }
 
 /** The composition root: config → db → kms → services → http. Nothing listens until `listen`. */
-export async function buildRampart({ config, logger, clock = systemClock }: BuildRampartOptions): Promise<Rampart> {
+export async function buildRampart({ config, logger, clock = systemClock, runWorkers = true }: BuildRampartOptions): Promise<Rampart> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = createDatabase(config.database);
   const closers: (() => Promise<unknown>)[] = [() => database.close()];
@@ -72,6 +93,10 @@ export async function buildRampart({ config, logger, clock = systemClock }: Buil
     closers.unshift(() => writer.close());
     const ingest = createIngestService({ writer });
 
+    const outbound = await buildOutbound({ config, logger, clock, database, keys, index, runWorkers });
+    closers.unshift(outbound.close);
+    const apiKeys = createApiKeyService({ db: database.db, clock });
+
     const redis = config.http.redisUrl ? connectRedis(config.http.redisUrl.reveal(), logger) : null;
     if (redis) closers.push(() => redis.quit().catch(() => redis.disconnect()));
 
@@ -84,15 +109,65 @@ export async function buildRampart({ config, logger, clock = systemClock }: Buil
       ],
       registerRoutes: async (root) => {
         await root.register(registerWebhookRoutes, { config, ingest, redis });
+        await registerApi(root, { apiKeys, version, registerRoutes: (api) => registerSendRoutes(api, { sends: outbound.sends }) });
       },
     });
     // Fastify's close waits for in-flight requests, which wait for their batches.
     closers.unshift(() => app.close());
-    return { app, database, index, reader: createMessageReader({ db: database.db, keys, index }), close: () => runClosers(closers) };
+    return {
+      app,
+      database,
+      index,
+      apiKeys,
+      sends: outbound.sends,
+      worker: outbound.worker,
+      reader: createMessageReader({ db: database.db, keys, index }),
+      close: () => runClosers(closers),
+    };
   } catch (error) {
     await runClosers(closers);
     throw error;
   }
+}
+
+/** The send path: service (API side), and when sending is configured, the Graph client and the outbox worker. */
+async function buildOutbound(options: {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  database: Database;
+  keys: ReturnType<typeof createKeyStore>;
+  index: BlindIndex;
+  runWorkers: boolean;
+}): Promise<{ sends: SendService; worker: OutboxWorker | null; close(): Promise<void> }> {
+  const { config, logger, clock, database, keys, index } = options;
+  const { accessToken, phoneNumberId, businessAccountId } = config.whatsapp;
+  const graph = accessToken && phoneNumberId ? createGraphClient({ graphUrl: config.whatsapp.graphUrl, apiVersion: config.whatsapp.apiVersion, accessToken }) : null;
+  if (!graph) logger.info('sending is off: set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID to send messages');
+  const templates = createTemplateCatalog({ listTemplates: graph && businessAccountId ? () => graph.listTemplates(businessAccountId) : null, clock });
+  let worker: OutboxWorker | null = null;
+  const sends = createSendService({ database, keys, index, clock, templates, phoneNumberId: graph ? phoneNumberId : null, onQueued: () => worker?.wake() });
+  if (graph && options.runWorkers) {
+    const pauses = createSenderPauses({ db: database.db, clock });
+    // A restart is how a renewed access token takes effect: give the number another chance.
+    await database.db.deleteFrom('sender_pauses').where('error_code', '=', 190).execute();
+    const governor = createSendGovernor({ ...config.outbound, clock });
+    const sweeper = setInterval(() => governor.forgetIdleRecipients(), 60_000).unref();
+    const handler = createSendJobHandler({ db: database.db, keys, index, graph, governor, policy: createRetryPolicy({ maxAttempts: config.outbound.maxAttempts }), pauses, clock, logger });
+    worker = createOutboxWorker({ database, handlers: [handler], clock, logger, concurrency: config.outbound.concurrency });
+    worker.start();
+    const started = worker;
+    return {
+      sends,
+      worker,
+      close: async () => {
+        clearInterval(sweeper);
+        await started.stop();
+        graph.close();
+      },
+    };
+  }
+  return { sends, worker, close: async () => graph?.close() };
 }
 
 function connectRedis(url: string, logger: Logger): Redis {

@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { version } from '../version.js';
+import { registerKeysCommand } from './keys-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
 import { registerStartCommand } from './start-command.js';
-
-// The same relative path from src/cli (tsx) and dist/cli (built).
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const program = new Command()
   .name('rampart')
@@ -14,5 +12,6 @@ const program = new Command()
 
 registerStartCommand(program);
 registerMigrateCommand(program);
+registerKeysCommand(program);
 
 await program.parseAsync(process.argv);

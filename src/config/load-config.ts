@@ -29,6 +29,15 @@ export interface Config {
     readonly bodyLimitBytes: number;
   };
   readonly writer: { readonly maxQueue: number; readonly maxBatch: number };
+  readonly outbound: {
+    /** Per business number; 0 = no limit (benchmarks against the emulator only). */
+    readonly messagesPerSecond: number;
+    readonly pairBurst: number;
+    readonly pairIntervalMs: number;
+    readonly concurrency: number;
+    readonly maxAttempts: number;
+  };
+  readonly sandbox: { readonly port: number };
   readonly kms: { readonly provider: 'local'; readonly masterKey: Secret; readonly keyringPath: string };
   readonly dataKeyCache: { readonly maxAgeMs: number; readonly maxUses: number };
   readonly whatsapp: {
@@ -36,6 +45,7 @@ export interface Config {
     readonly verifyToken: Secret;
     readonly accessToken: Secret | null;
     readonly phoneNumberId: string | null;
+    readonly businessAccountId: string | null;
     readonly graphUrl: string;
     readonly apiVersion: string;
   };
@@ -186,6 +196,14 @@ function buildConfig(
       bodyLimitBytes: WEBHOOK_BODY_LIMIT_BYTES,
     },
     writer: { maxQueue: settings.RAMPART_WRITER_MAX_QUEUE, maxBatch: settings.RAMPART_WRITER_MAX_BATCH },
+    outbound: {
+      messagesPerSecond: settings.RAMPART_SEND_RATE_PER_SECOND,
+      pairBurst: settings.RAMPART_SEND_PAIR_BURST,
+      pairIntervalMs: settings.RAMPART_SEND_PAIR_INTERVAL_MS,
+      concurrency: settings.RAMPART_SEND_CONCURRENCY,
+      maxAttempts: settings.RAMPART_SEND_MAX_ATTEMPTS,
+    },
+    sandbox: { port: settings.RAMPART_SANDBOX_PORT },
     kms: { provider: 'local', masterKey, keyringPath: path.join(dataDir, 'keyring.json') },
     dataKeyCache: {
       maxAgeMs: settings.RAMPART_DATA_KEY_MAX_AGE_SECONDS * 1000,
@@ -196,6 +214,7 @@ function buildConfig(
       verifyToken,
       accessToken: settings.WHATSAPP_ACCESS_TOKEN ? new Secret(settings.WHATSAPP_ACCESS_TOKEN) : null,
       phoneNumberId: settings.WHATSAPP_PHONE_NUMBER_ID ?? null,
+      businessAccountId: settings.WHATSAPP_BUSINESS_ACCOUNT_ID ?? null,
       graphUrl: settings.WHATSAPP_GRAPH_URL,
       apiVersion: settings.WHATSAPP_API_VERSION,
     },
@@ -257,7 +276,7 @@ function readSecretFile(name: string, file: string, problems: string[]): string 
   }
 }
 
-const sandboxSecretNames = ['RAMPART_MASTER_KEY', 'WHATSAPP_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN'] as const;
+const sandboxSecretNames = ['RAMPART_MASTER_KEY', 'WHATSAPP_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN', 'WHATSAPP_ACCESS_TOKEN'] as const;
 
 /**
  * Sandbox mode only: secrets that were not given are generated once and kept in the data dir,

@@ -3,6 +3,7 @@ import type { BlindIndex } from '../crypto/blind-index.js';
 import { decryptJson, decryptText } from '../crypto/envelope.js';
 import type { KeyStore } from '../crypto/key-store.js';
 import type { DatabaseSchema } from '../db/database-schema.js';
+import { findLastInboundAt } from './customer-window.js';
 
 export interface StoredMessage {
   id: string;
@@ -50,7 +51,7 @@ export function createMessageReader({ db, keys, index }: { db: Kysely<DatabaseSc
       id: row.id,
       waId: decryptText(dataKey, context('wa_id'), row.wa_id_enc),
       profile: row.profile_enc ? decryptJson(dataKey, context('profile'), row.profile_enc) : null,
-      lastInboundAt: await findLastInboundAt(row.id),
+      lastInboundAt: await findLastInboundAt(db, row.id),
     };
   }
 
@@ -68,17 +69,6 @@ export function createMessageReader({ db, keys, index }: { db: Kysely<DatabaseSc
     const dataKey = row.contact_id ? await keyOfContact(row.contact_id) : (await keys.getSystemKey(db)).key;
     const context = { table: 'status_events', column: 'details', rowId: row.event_id, contactId: row.contact_id ?? '' };
     return { status: row.status, statusAt: row.status_at, details: decryptJson(dataKey, context, row.details_enc) };
-  }
-
-  /** The last time the customer wrote: opens the 24-hour customer-service window. */
-  async function findLastInboundAt(contactId: string): Promise<number | null> {
-    const row = await db
-      .selectFrom('messages')
-      .select((eb) => eb.fn.max('sent_at').as('last'))
-      .where('contact_id', '=', contactId)
-      .where('direction', '=', 'inbound')
-      .executeTakeFirst();
-    return row?.last ?? null;
   }
 
   async function keyOfContact(contactId: string): Promise<Buffer> {

@@ -6,6 +6,10 @@ import type {
   StatusEventTable,
 } from '../conversations/conversation.table.js';
 import type { DataKeyTable, KeyMaterialTable } from '../crypto/key.table.js';
+import type { ApiKeyTable } from '../identity/api-key.table.js';
+import type { IdempotencyKeyTable, OutboundMessageTable, SenderPauseTable } from '../outbound/outbound.table.js';
+import type { ConsentEventTable } from '../privacy/consent.table.js';
+import type { OutboxJobTable } from './outbox.table.js';
 
 /** The whole database, assembled from the tables each slice owns. */
 export interface DatabaseSchema {
@@ -16,4 +20,10 @@ export interface DatabaseSchema {
   message_statuses: MessageStatusTable;
   status_events: StatusEventTable;
   account_events: AccountEventTable;
+  api_keys: ApiKeyTable;
+  outbound_messages: OutboundMessageTable;
+  idempotency_keys: IdempotencyKeyTable;
+  outbox_jobs: OutboxJobTable;
+  consent_events: ConsentEventTable;
+  sender_pauses: SenderPauseTable;
 }

@@ -19,6 +19,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
     const appError = toAppError(error);
     if (appError.statusCode >= 500) request.log.error({ err: error, code: appError.code }, 'request failed');
     if (appError.code === 'OVERLOADED' || appError.code === 'STORE_UNAVAILABLE') reply.header('retry-after', '5');
+    if (appError.code === 'UNAUTHENTICATED') reply.header('www-authenticate', 'Bearer');
     const retryAfter = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
     if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
     return reply.code(appError.statusCode).send({ code: appError.code, message: appError.message, requestId: request.id });
@@ -30,6 +31,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
 
 function toAppError(error: FastifyError | AppError): AppError {
   if (isAppError(error)) return error;
+  if (Array.isArray(error.validation) && error.validation.length > 0) return validationError(error);
   const mapped = error.code ? fastifyCodes[error.code] : undefined;
   if (mapped === 'PAYLOAD_TOO_LARGE') return new AppError(mapped, 'The body is larger than this route accepts.');
   if (mapped === 'UNSUPPORTED_MEDIA_TYPE') return new AppError(mapped, 'Send the body as application/json.');
@@ -40,4 +42,14 @@ function toAppError(error: FastifyError | AppError): AppError {
     return new AppError('INVALID_REQUEST', 'The request is malformed.');
   }
   return new AppError('INTERNAL', 'Something went wrong; the request id identifies it in the logs.');
+}
+
+/** Names each invalid field and what is wrong with it; zod's messages describe the rule, never the value. */
+function validationError(error: FastifyError): AppError {
+  const where = error.validationContext ?? 'request';
+  const problems = (error.validation ?? []).slice(0, 10).map((issue) => {
+    const field = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
+    return field ? `${field}: ${issue.message ?? 'invalid'}` : (issue.message ?? 'invalid');
+  });
+  return new AppError('INVALID_REQUEST', `Invalid ${where}: ${problems.join('; ')}`);
 }

@@ -1,0 +1,188 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { canonicalJson } from '../conversations/canonical-json.js';
+import { createContactResolver } from '../conversations/contact-resolver.js';
+import { findLastInboundAt, isWindowOpen } from '../conversations/customer-window.js';
+import type { BlindIndex } from '../crypto/blind-index.js';
+import { encryptJson } from '../crypto/envelope.js';
+import type { KeyStore } from '../crypto/key-store.js';
+import type { Database } from '../db/database.js';
+import { isTransientConflict } from '../db/database-errors.js';
+import type { Trx } from '../db/group-commit-writer.js';
+import { enqueueJob } from '../db/outbox-repository.js';
+import { AppError } from '../errors.js';
+import type { ApiKeyPrincipal } from '../identity/api-key-service.js';
+import { findCurrentConsent } from '../privacy/consent-service.js';
+import type { MessageStatusResponse, SendMessageRequest } from './send-request-schema.js';
+import { toWaId } from './send-request-schema.js';
+import type { TemplateCatalog } from './template-catalog.js';
+
+export const SEND_MESSAGE_JOB = 'send-message';
+/** A free-form message is refused when the window closes this soon: it must still reach Meta in time. */
+export const WINDOW_SAFETY_MARGIN_MS = 60_000;
+const NON_MARKETING_CATEGORIES = new Set(['UTILITY', 'AUTHENTICATION']);
+
+export interface SendServiceOptions {
+  database: Database;
+  keys: KeyStore;
+  index: BlindIndex;
+  clock: Clock;
+  templates: TemplateCatalog;
+  /** null: sending is not configured; every send is refused with SENDING_NOT_CONFIGURED. */
+  phoneNumberId: string | null;
+  /** Told after a send is committed, so the worker picks it up at once. */
+  onQueued(): void;
+}
+
+/**
+ * Accepting a send: checks that can be made before any network call (24-hour window, opt-out,
+ * template approval), then stores the encrypted message and its outbox job in one transaction.
+ * The caller's 202 means "durably queued", never "sent".
+ */
+export function createSendService(options: SendServiceOptions) {
+  const { database, keys, index, clock, templates } = options;
+
+  async function acceptMessage(input: {
+    request: SendMessageRequest;
+    principal: ApiKeyPrincipal;
+    idempotencyKey: string | null;
+  }): Promise<{ id: string; isReplay: boolean }> {
+    if (options.phoneNumberId === null) {
+      throw new AppError('SENDING_NOT_CONFIGURED', 'Sending is not configured: set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID.');
+    }
+    const template = input.request.type === 'template' ? await checkTemplate(input.request.template.name, input.request.template.language.code) : null;
+    const attempt = () => database.db.transaction().execute((trx) => storeMessage(trx, input, template));
+    let result: { id: string; isReplay: boolean };
+    try {
+      result = await attempt();
+    } catch (error) {
+      // Two calls with one idempotency key at once: the loser finds the winner's answer.
+      if (!input.idempotencyKey || !isTransientConflict(error)) throw error;
+      result = await attempt();
+    }
+    if (!result.isReplay) options.onQueued();
+    return result;
+  }
+
+  async function storeMessage(
+    trx: Trx,
+    { request, principal, idempotencyKey }: { request: SendMessageRequest; principal: ApiKeyPrincipal; idempotencyKey: string | null },
+    template: { category: string } | null,
+  ): Promise<{ id: string; isReplay: boolean }> {
+    const digest = createHash('sha256').update(canonicalJson(request)).digest();
+    const keyHash = idempotencyKey === null ? null : createHash('sha256').update(idempotencyKey, 'utf8').digest();
+    if (keyHash) {
+      const existing = await trx.selectFrom('idempotency_keys').selectAll().where('scope', '=', principal.id).where('key_hash', '=', keyHash).executeTakeFirst();
+      if (existing) {
+        if (!existing.request_digest.equals(digest)) throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request; use a new key.');
+        return { id: existing.resource_id, isReplay: true };
+      }
+    }
+    const waId = toWaId(request.to);
+    if (waId === null) throw new AppError('INVALID_REQUEST', 'to: must be a phone number in international form.');
+    const contacts = createContactResolver({ trx, keys, index, clock });
+    await contacts.resolve([waId]);
+    const contact = contacts.get(waId);
+    const now = clock.now();
+    if (request.type !== 'template' && !isWindowOpen(await findLastInboundAt(trx, contact.id), now, WINDOW_SAFETY_MARGIN_MS)) {
+      throw new AppError('WINDOW_CLOSED', 'The customer has not written in the last 24 hours; only a template message may be sent (Meta would refuse with 131047).');
+    }
+    if (request.type === 'template' && !NON_MARKETING_CATEGORIES.has(template?.category ?? '')) {
+      if ((await findCurrentConsent(trx, contact.id, 'marketing')) === 'opt-out') {
+        throw new AppError('RECIPIENT_OPTED_OUT', 'The recipient opted out of marketing messages; only utility or authentication templates may be sent.');
+      }
+    }
+    const id = randomUUID();
+    // The number lives with the contact (encrypted once); the stored request omits it.
+    const message: Partial<SendMessageRequest> = { ...request };
+    delete message.to;
+    await trx
+      .insertInto('outbound_messages')
+      .values({
+        id,
+        contact_id: contact.id,
+        phone_number_id: options.phoneNumberId!,
+        type: request.type,
+        template_name: request.type === 'template' ? request.template.name : null,
+        content_enc: encryptJson(contact.dataKey.key, contact.dataKey.keyInfo, contentContext(id, contact.id), message),
+        state: 'queued',
+        wamid_index: null,
+        wamid_enc: null,
+        error_code: null,
+        error_reason: null,
+        api_key_id: principal.id,
+        created_at: now,
+        sent_at: null,
+        updated_at: now,
+      })
+      .execute();
+    await enqueueJob(trx, { kind: SEND_MESSAGE_JOB, subjectId: id, runAt: now });
+    if (keyHash) {
+      await trx.insertInto('idempotency_keys').values({ scope: principal.id, key_hash: keyHash, request_digest: digest, resource_id: id, created_at: now }).execute();
+    }
+    return { id, isReplay: false };
+  }
+
+  /** Known templates must be approved; unknown ones (catalog unavailable) go to Meta, which decides. */
+  async function checkTemplate(name: string, language: string): Promise<{ category: string } | null> {
+    const found = await templates.findTemplate(name, language);
+    if (found && found.status !== 'APPROVED') {
+      throw new AppError('TEMPLATE_NOT_APPROVED', `Template ${name} (${language}) is ${found.status.toLowerCase()}, not approved.`);
+    }
+    if (!found && templates.isAvailable()) {
+      throw new AppError('TEMPLATE_NOT_APPROVED', `Template ${name} does not exist in ${language} in this business account.`);
+    }
+    return found;
+  }
+
+  async function findMessageStatus(id: string): Promise<MessageStatusResponse | null> {
+    const row = await database.db
+      .selectFrom('outbound_messages')
+      .leftJoin('message_statuses', 'message_statuses.wamid_index', 'outbound_messages.wamid_index')
+      .select([
+        'outbound_messages.id',
+        'outbound_messages.type',
+        'outbound_messages.template_name',
+        'outbound_messages.state',
+        'outbound_messages.error_code',
+        'outbound_messages.error_reason',
+        'outbound_messages.created_at',
+        'outbound_messages.sent_at',
+        'message_statuses.status',
+        'message_statuses.status_at',
+      ])
+      .where('outbound_messages.id', '=', id)
+      .executeTakeFirst();
+    if (!row) return null;
+    // After Meta accepted it, the status webhooks tell the rest (monotonic: see message_statuses).
+    const status = row.state === 'sent' ? ((row.status ?? 'sent') as MessageStatusResponse['status']) : row.state;
+    const error =
+      row.state === 'failed'
+        ? { code: row.error_code, reason: row.error_reason ?? 'failed' }
+        : status === 'failed'
+          ? { code: null, reason: 'Meta reported the message as failed (see the status webhook)' }
+          : null;
+    return {
+      id: row.id,
+      type: row.type,
+      template: row.template_name,
+      status,
+      error,
+      createdAt: new Date(row.created_at).toISOString(),
+      sentAt: row.sent_at === null ? null : new Date(row.sent_at).toISOString(),
+      statusAt: row.status_at === null || row.status_at === undefined ? null : new Date(row.status_at).toISOString(),
+    };
+  }
+
+  return { acceptMessage, findMessageStatus };
+}
+
+export type SendService = ReturnType<typeof createSendService>;
+
+export function contentContext(messageId: string, contactId: string) {
+  return { table: 'outbound_messages', column: 'content', rowId: messageId, contactId };
+}
+
+export function wamidContext(messageId: string, contactId: string) {
+  return { table: 'outbound_messages', column: 'wamid', rowId: messageId, contactId };
+}
