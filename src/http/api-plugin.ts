@@ -17,6 +17,8 @@ declare module 'fastify' {
 
 export const API_PREFIX = '/api/v1';
 const API_BODY_LIMIT_BYTES = 512 * 1024;
+const DOCS_CSP =
+  "default-src 'self'; base-uri 'self'; font-src 'self' data:; frame-ancestors 'none'; img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self'; form-action 'none'";
 
 export interface RegisterApiOptions {
   apiKeys: ApiKeyService;
@@ -49,7 +51,13 @@ export async function registerApi(app: FastifyInstance, options: RegisterApiOpti
       },
       transform: jsonSchemaTransform,
     });
-    await api.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true, uiConfig: { deepLinking: false } });
+    await api.register(swaggerUi, {
+      routePrefix: '/api/docs',
+      // No third-party hosts: Swagger UI's default validator badge would send the spec's URL to swagger.io.
+      uiConfig: { deepLinking: false, validatorUrl: null },
+      staticCSP: true,
+      transformStaticCSP: () => DOCS_CSP,
+    });
     api.decorateRequest('principal', null);
     api.addHook('onRequest', async (request) => {
       const scope = request.routeOptions.config?.scope;

@@ -54,7 +54,7 @@ export interface TestGateway {
 /** A real Rampart listening on a free port, with its log captured in memory. */
 export async function startTestGateway(
   database: TestDatabase,
-  options: { secrets?: TestSecrets; overrides?: Partial<Record<SettingName, string>>; listen?: boolean } = {},
+  options: { secrets?: TestSecrets; overrides?: Partial<Record<SettingName, string>>; listen?: boolean; runWorkers?: boolean } = {},
 ): Promise<TestGateway> {
   const secrets = options.secrets ?? createTestSecrets();
   const config = buildTestConfig(database, secrets, options.overrides);
@@ -65,7 +65,7 @@ export async function startTestGateway(
       done();
     },
   });
-  const rampart = await buildRampart({ config, logger: createLogger(config.logLevel, sink) });
+  const rampart = await buildRampart({ config, logger: createLogger(config.logLevel, sink), runWorkers: options.runWorkers ?? true });
   const url = options.listen === false ? '' : await rampart.app.listen({ host: '127.0.0.1', port: 0 });
   return {
     rampart,
