@@ -36,6 +36,10 @@ import { createSendService } from './outbound/send-service.js';
 import type { SendService } from './outbound/send-service.js';
 import { createSenderPauses } from './outbound/sender-pauses.js';
 import { createTemplateCatalog } from './outbound/template-catalog.js';
+import { queueOutboundMessage } from './outbound/send-service.js';
+import { createKeywordMatcher } from './privacy/consent-keywords.js';
+import { createConsentReactions } from './privacy/consent-reactions.js';
+import type { ConsentConfirmation } from './privacy/consent-reactions.js';
 import { version } from './version.js';
 
 export interface Rampart {
@@ -79,7 +83,7 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
     });
     const keys = createKeyStore({ kms, cache });
     const index = createBlindIndex(await keys.loadIndexRootKey(database.db));
-    const eventStore = createEventStore({ keys, index, clock });
+    const eventStore = createEventStore({ keys, index, clock, reactions: [createConsentReactions({ matcher: createKeywordMatcher(keywordsOf(config)), clock, confirmation: consentConfirmation(config, clock) })] });
 
     const writer = createGroupCommitWriter<readonly IngressEvent[], StoreResult>({
       db: database.db,
@@ -168,6 +172,26 @@ async function buildOutbound(options: {
     };
   }
   return { sends, worker, close: async () => graph?.close() };
+}
+
+function keywordsOf(config: Config) {
+  return {
+    ...(config.consent.optOutKeywords ? { optOut: config.consent.optOutKeywords } : {}),
+    ...(config.consent.optInKeywords ? { optIn: config.consent.optInKeywords } : {}),
+  };
+}
+
+/** Confirms a STOP/START keyword to the customer from the number they wrote to, when sending is configured. */
+function consentConfirmation(config: Config, clock: Clock): ConsentConfirmation | null {
+  const { accessToken, phoneNumberId } = config.whatsapp;
+  if (!accessToken || !phoneNumberId) return null;
+  return {
+    async send(trx, contact, toPhoneNumberId, action) {
+      const body = action === 'opt-out' ? config.consent.optOutReply : config.consent.optInReply;
+      if (body === null || toPhoneNumberId !== phoneNumberId) return;
+      await queueOutboundMessage(trx, { contact, phoneNumberId, message: { type: 'text', text: { body } }, apiKeyId: null, now: clock.now() });
+    },
+  };
 }
 
 function connectRedis(url: string, logger: Logger): Redis {

@@ -38,6 +38,13 @@ export interface Config {
     readonly maxAttempts: number;
   };
   readonly sandbox: { readonly port: number };
+  readonly consent: {
+    readonly optOutKeywords: readonly string[] | null;
+    readonly optInKeywords: readonly string[] | null;
+    /** Confirmations sent after a keyword; "off" sends none. */
+    readonly optOutReply: string | null;
+    readonly optInReply: string | null;
+  };
   readonly kms: { readonly provider: 'local'; readonly masterKey: Secret; readonly keyringPath: string };
   readonly dataKeyCache: { readonly maxAgeMs: number; readonly maxUses: number };
   readonly whatsapp: {
@@ -204,6 +211,12 @@ function buildConfig(
       maxAttempts: settings.RAMPART_SEND_MAX_ATTEMPTS,
     },
     sandbox: { port: settings.RAMPART_SANDBOX_PORT },
+    consent: {
+      optOutKeywords: settings.RAMPART_OPT_OUT_KEYWORDS ?? null,
+      optInKeywords: settings.RAMPART_OPT_IN_KEYWORDS ?? null,
+      optOutReply: settings.RAMPART_OPT_OUT_REPLY === 'off' ? null : settings.RAMPART_OPT_OUT_REPLY,
+      optInReply: settings.RAMPART_OPT_IN_REPLY === 'off' ? null : settings.RAMPART_OPT_IN_REPLY,
+    },
     kms: { provider: 'local', masterKey, keyringPath: path.join(dataDir, 'keyring.json') },
     dataKeyCache: {
       maxAgeMs: settings.RAMPART_DATA_KEY_MAX_AGE_SECONDS * 1000,

@@ -17,6 +17,15 @@ export interface StoreResult {
   duplicates: number;
 }
 
+/** What a batch stored for the first time (duplicates excluded), for reactions in the same transaction. */
+export interface StoredBatch {
+  messages: { id: string; contact: ResolvedContact; event: InboundMessageEvent }[];
+  accountEvents: { id: string; contact: ResolvedContact | null; event: AccountEvent }[];
+}
+
+/** Work that must commit with the events it reacts to (consent changes, forwarding jobs). */
+export type StoreReaction = (trx: Trx, stored: StoredBatch) => Promise<void>;
+
 /** Rows per INSERT: well under SQLite's bound-parameter limit, large enough to amortise query building. */
 const ROWS_PER_INSERT = 200;
 
@@ -31,7 +40,7 @@ interface Located<T> {
  * batch rather than several per event. Duplicates (same message id, same status of a message,
  * same account event) are recognised by keyed blind indexes and stored once.
  */
-export function createEventStore({ keys, index, clock }: { keys: KeyStore; index: BlindIndex; clock: Clock }) {
+export function createEventStore({ keys, index, clock, reactions = [] }: { keys: KeyStore; index: BlindIndex; clock: Clock; reactions?: readonly StoreReaction[] }) {
   const queries = createCompiledQueryCache();
 
   async function storeBatch(trx: Trx, requests: readonly (readonly IngressEvent[])[]): Promise<StoreResult[]> {
@@ -58,21 +67,24 @@ export function createEventStore({ keys, index, clock }: { keys: KeyStore; index
       ...accountEvents.flatMap(({ event }) => (event.contactWaId ? [event.contactWaId] : [])),
     ]);
 
-    (await storeMessages(trx, messages, contacts)).forEach(countStored);
+    const storedMessages = await storeMessages(trx, messages, contacts);
+    storedMessages.forEach(({ request }) => countStored(request));
     (await storeStatuses(trx, statuses, contacts)).forEach(countStored);
-    (await storeAccountEvents(trx, accountEvents, contacts)).forEach(countStored);
+    const storedAccountEvents = await storeAccountEvents(trx, accountEvents, contacts);
+    storedAccountEvents.forEach(({ request }) => countStored(request));
     await contacts.updateProfiles(messages.map(({ event }) => ({ customerId: event.from, profileName: event.profileName })));
+    for (const react of reactions) await react(trx, { messages: storedMessages, accountEvents: storedAccountEvents });
     return results;
   }
 
-  /** Inserts new messages; returns the request index of each one stored (duplicates are skipped). */
-  async function storeMessages(trx: Trx, located: Located<InboundMessageEvent>[], contacts: ContactLookup): Promise<number[]> {
-    const requestByIndex = new Map<string, number>();
+  /** Inserts new messages; returns each one stored with its request (duplicates are skipped). */
+  async function storeMessages(trx: Trx, located: Located<InboundMessageEvent>[], contacts: ContactLookup) {
+    const byIndex = new Map<string, { request: number; id: string; contact: ResolvedContact; event: InboundMessageEvent }>();
     const rows = located.map(({ request, event }) => {
       const contact = contacts.get(event.from);
       const id = randomUUID();
       const wamidIndex = index.messageId(event.wamid);
-      requestByIndex.set(wamidIndex.toString('hex'), request);
+      byIndex.set(wamidIndex.toString('hex'), { request, id, contact, event });
       const context: EnvelopeContext = { table: 'messages', column: 'content', rowId: id, contactId: contact.id };
       return {
         id,
@@ -86,7 +98,7 @@ export function createEventStore({ keys, index, clock }: { keys: KeyStore; index
         received_at: clock.now(),
       };
     });
-    const stored: number[] = [];
+    const stored: { request: number; id: string; contact: ResolvedContact; event: InboundMessageEvent }[] = [];
     for (const chunk of chunked(rows)) {
       const inserted = await queries.executeRows(trx, 'insert-messages', chunk, (values) =>
         trx
@@ -95,7 +107,7 @@ export function createEventStore({ keys, index, clock }: { keys: KeyStore; index
           .onConflict((conflict) => conflict.column('wamid_index').doNothing())
           .returning('wamid_index'),
       );
-      for (const row of inserted) stored.push(requestByIndex.get(row.wamid_index.toString('hex'))!);
+      for (const row of inserted) stored.push(byIndex.get(row.wamid_index.toString('hex'))!);
     }
     return stored;
   }
@@ -173,15 +185,16 @@ export function createEventStore({ keys, index, clock }: { keys: KeyStore; index
     }
   }
 
-  async function storeAccountEvents(trx: Trx, located: Located<AccountEvent>[], contacts: ContactLookup): Promise<number[]> {
+  async function storeAccountEvents(trx: Trx, located: Located<AccountEvent>[], contacts: ContactLookup) {
+    type StoredAccountEvent = { request: number; id: string; contact: ResolvedContact | null; event: AccountEvent };
     if (located.length === 0) return [];
     const systemKey = await keys.getSystemKey(trx);
-    const requestByDedupe = new Map<string, number>();
+    const byDedupe = new Map<string, StoredAccountEvent>();
     const rows = located.map(({ request, event }) => {
       const contact = event.contactWaId ? contacts.get(event.contactWaId) : null;
       const id = randomUUID();
       const dedupe = index.eventKey(Buffer.from(canonicalJson({ wabaId: event.wabaId, field: event.field, value: event.value })));
-      requestByDedupe.set(dedupe.toString('hex'), request);
+      byDedupe.set(dedupe.toString('hex'), { request, id, contact, event });
       const context: EnvelopeContext = { table: 'account_events', column: 'value', rowId: id, contactId: contact?.id ?? '' };
       return {
         id,
@@ -193,7 +206,7 @@ export function createEventStore({ keys, index, clock }: { keys: KeyStore; index
         received_at: clock.now(),
       };
     });
-    const stored: number[] = [];
+    const stored: StoredAccountEvent[] = [];
     for (const chunk of chunked(rows)) {
       const inserted = await queries.executeRows(trx, 'insert-account-events', chunk, (values) =>
         trx
@@ -202,7 +215,7 @@ export function createEventStore({ keys, index, clock }: { keys: KeyStore; index
           .onConflict((conflict) => conflict.column('dedupe_index').doNothing())
           .returning('dedupe_index'),
       );
-      for (const row of inserted) stored.push(requestByDedupe.get(row.dedupe_index.toString('hex'))!);
+      for (const row of inserted) stored.push(byDedupe.get(row.dedupe_index.toString('hex'))!);
     }
     return stored;
   }

@@ -5,7 +5,7 @@ import { createContactResolver } from '../conversations/contact-resolver.js';
 import { findLastInboundAt, isWindowOpen } from '../conversations/customer-window.js';
 import type { BlindIndex } from '../crypto/blind-index.js';
 import { encryptJson } from '../crypto/envelope.js';
-import type { KeyStore } from '../crypto/key-store.js';
+import type { DataKey, KeyStore } from '../crypto/key-store.js';
 import type { Database } from '../db/database.js';
 import { isTransientConflict } from '../db/database-errors.js';
 import type { Trx } from '../db/group-commit-writer.js';
@@ -92,31 +92,16 @@ export function createSendService(options: SendServiceOptions) {
         throw new AppError('RECIPIENT_OPTED_OUT', 'The recipient opted out of marketing messages; only utility or authentication templates may be sent.');
       }
     }
-    const id = randomUUID();
     // The number lives with the contact (encrypted once); the stored request omits it.
     const message: Partial<SendMessageRequest> = { ...request };
     delete message.to;
-    await trx
-      .insertInto('outbound_messages')
-      .values({
-        id,
-        contact_id: contact.id,
-        phone_number_id: options.phoneNumberId!,
-        type: request.type,
-        template_name: request.type === 'template' ? request.template.name : null,
-        content_enc: encryptJson(contact.dataKey.key, contact.dataKey.keyInfo, contentContext(id, contact.id), message),
-        state: 'queued',
-        wamid_index: null,
-        wamid_enc: null,
-        error_code: null,
-        error_reason: null,
-        api_key_id: principal.id,
-        created_at: now,
-        sent_at: null,
-        updated_at: now,
-      })
-      .execute();
-    await enqueueJob(trx, { kind: SEND_MESSAGE_JOB, subjectId: id, runAt: now });
+    const id = await queueOutboundMessage(trx, {
+      contact,
+      phoneNumberId: options.phoneNumberId!,
+      message: message as QueuedMessage,
+      apiKeyId: principal.id,
+      now,
+    });
     if (keyHash) {
       await trx.insertInto('idempotency_keys').values({ scope: principal.id, key_hash: keyHash, request_digest: digest, resource_id: id, created_at: now }).execute();
     }
@@ -178,6 +163,43 @@ export function createSendService(options: SendServiceOptions) {
 }
 
 export type SendService = ReturnType<typeof createSendService>;
+
+/** A message as stored and sent: the Graph API body without the recipient. */
+export type QueuedMessage = { type: string; template?: { name: string } } & Record<string, unknown>;
+
+/**
+ * Stores an outbound message (sealed under the contact's key) and its send job in the caller's
+ * transaction; for the send API and for Rampart's own replies (consent confirmations, the bot).
+ */
+export async function queueOutboundMessage(
+  trx: Trx,
+  input: { contact: { id: string; dataKey: DataKey }; phoneNumberId: string; message: QueuedMessage; apiKeyId: string | null; now: number },
+): Promise<string> {
+  const { contact, message, now } = input;
+  const id = randomUUID();
+  await trx
+    .insertInto('outbound_messages')
+    .values({
+      id,
+      contact_id: contact.id,
+      phone_number_id: input.phoneNumberId,
+      type: message.type,
+      template_name: message.type === 'template' ? (message.template?.name ?? null) : null,
+      content_enc: encryptJson(contact.dataKey.key, contact.dataKey.keyInfo, contentContext(id, contact.id), message),
+      state: 'queued',
+      wamid_index: null,
+      wamid_enc: null,
+      error_code: null,
+      error_reason: null,
+      api_key_id: input.apiKeyId,
+      created_at: now,
+      sent_at: null,
+      updated_at: now,
+    })
+    .execute();
+  await enqueueJob(trx, { kind: SEND_MESSAGE_JOB, subjectId: id, runAt: now });
+  return id;
+}
 
 export function contentContext(messageId: string, contactId: string) {
   return { table: 'outbound_messages', column: 'content', rowId: messageId, contactId };
