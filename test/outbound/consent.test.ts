@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { decryptJson } from '../../src/crypto/envelope.js';
 import { dialects, missingPostgresMessage, postgresUrl } from '../support/databases.js';
 import type { TestDatabase } from '../support/databases.js';
 import { serialiseLikeMeta, textMessagePayload } from '../support/payloads.js';
@@ -51,10 +50,11 @@ for (const dialect of dialects) {
 
       const replies = await gateway.rampart.database.db.selectFrom('outbound_messages').selectAll().execute();
       expect(replies).toHaveLength(1);
-      const contact = await gateway.rampart.reader.findContactByPhone(`+${CUSTOMER}`);
-      const dataKey = (await gateway.rampart.database.db.selectFrom('contacts').select('data_key_id').where('id', '=', contact!.id).executeTakeFirstOrThrow()).data_key_id;
-      expect(dataKey).toBeTruthy();
+      // Rampart's own reply (no API key), sealed like any message, with its send job.
+      expect(replies[0]).toMatchObject({ type: 'text', api_key_id: null, state: 'queued' });
       expect(replies[0]!.content_enc.includes(Buffer.from('START'))).toBe(false);
+      const jobs = await gateway.rampart.database.db.selectFrom('outbox_jobs').selectAll().where('subject_id', '=', replies[0]!.id).execute();
+      expect(jobs).toHaveLength(1);
 
       const refused = await sendTemplate();
       expect(refused.statusCode).toBe(409);
