@@ -6,6 +6,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config/load-config.js';
 import { createEventStore } from './conversations/event-store.js';
 import type { StoreResult } from './conversations/event-store.js';
+import { createMediaSlice } from './conversations/media-slice.js';
 import { createMessageReader } from './conversations/message-reader.js';
 import type { MessageReader } from './conversations/message-reader.js';
 import { createBlindIndex } from './crypto/blind-index.js';
@@ -17,29 +18,19 @@ import { createDatabase } from './db/database.js';
 import type { Database } from './db/database.js';
 import { createGroupCommitWriter } from './db/group-commit-writer.js';
 import { migrateToLatest } from './db/migrate.js';
+import { createOutboxWorker } from './db/outbox-worker.js';
+import type { OutboxWorker } from './db/outbox-worker.js';
+import { registerApi } from './http/api-plugin.js';
 import { createApp } from './http/create-app.js';
+import { createApiKeyService } from './identity/api-key-service.js';
+import type { ApiKeyService } from './identity/api-key-service.js';
 import { createIngestService } from './ingress/ingest-service.js';
 import type { IngressEvent } from './ingress/ingress-event.js';
 import { registerWebhookRoutes } from './ingress/webhook-routes.js';
 import type { Logger } from './logger.js';
-import { registerApi } from './http/api-plugin.js';
-import { createOutboxWorker } from './db/outbox-worker.js';
-import type { OutboxWorker } from './db/outbox-worker.js';
-import { createApiKeyService } from './identity/api-key-service.js';
-import type { ApiKeyService } from './identity/api-key-service.js';
-import { createGraphClient } from './outbound/graph-client.js';
-import { createRetryPolicy } from './outbound/retry-policy.js';
-import { createSendGovernor } from './outbound/send-governor.js';
-import { createSendJobHandler } from './outbound/send-job.js';
-import { registerSendRoutes } from './outbound/send-routes.js';
-import { createSendService } from './outbound/send-service.js';
+import { createConfiguredGraphClient, createOutboundSlice } from './outbound/outbound-slice.js';
 import type { SendService } from './outbound/send-service.js';
-import { createSenderPauses } from './outbound/sender-pauses.js';
-import { createTemplateCatalog } from './outbound/template-catalog.js';
-import { queueOutboundMessage } from './outbound/send-service.js';
-import { createKeywordMatcher } from './privacy/consent-keywords.js';
-import { createConsentReactions } from './privacy/consent-reactions.js';
-import type { ConsentConfirmation } from './privacy/consent-reactions.js';
+import { createConsentReaction } from './privacy/consent-slice.js';
 import { version } from './version.js';
 
 export interface Rampart {
@@ -83,7 +74,14 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
     });
     const keys = createKeyStore({ kms, cache });
     const index = createBlindIndex(await keys.loadIndexRootKey(database.db));
-    const eventStore = createEventStore({ keys, index, clock, reactions: [createConsentReactions({ matcher: createKeywordMatcher(keywordsOf(config)), clock, confirmation: consentConfirmation(config, clock) })] });
+    const graph = createConfiguredGraphClient(config);
+    if (graph) closers.push(async () => graph.close());
+    let worker: OutboxWorker | null = null;
+    const outbound = await createOutboundSlice({ config, logger, clock, database, keys, index, graph, onQueued: () => worker?.wake() });
+    closers.push(outbound.close);
+    const media = createMediaSlice({ config, clock, db: database.db, keys, graph });
+    const consent = createConsentReaction({ config, clock });
+    const eventStore = createEventStore({ keys, index, clock, reactions: [consent, ...media.reactions] });
 
     const writer = createGroupCommitWriter<readonly IngressEvent[], StoreResult>({
       db: database.db,
@@ -97,8 +95,14 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
     closers.unshift(() => writer.close());
     const ingest = createIngestService({ writer });
 
-    const outbound = await buildOutbound({ config, logger, clock, database, keys, index, runWorkers });
-    closers.unshift(outbound.close);
+    const handlers = [...outbound.handlers, ...media.handlers];
+    if (runWorkers && handlers.length > 0) {
+      const started = createOutboxWorker({ database, handlers, clock, logger, concurrency: config.outbound.concurrency });
+      started.start();
+      worker = started;
+      // After the HTTP server (nothing new is queued) and before the writer and the database.
+      closers.unshift(() => started.stop());
+    }
     const apiKeys = createApiKeyService({ db: database.db, clock });
 
     const redis = config.http.redisUrl ? connectRedis(config.http.redisUrl.reveal(), logger) : null;
@@ -113,7 +117,14 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
       ],
       registerRoutes: async (root) => {
         await root.register(registerWebhookRoutes, { config, ingest, redis });
-        await registerApi(root, { apiKeys, version, registerRoutes: (api) => registerSendRoutes(api, { sends: outbound.sends }) });
+        await registerApi(root, {
+          apiKeys,
+          version,
+          registerRoutes: async (api) => {
+            await outbound.registerRoutes(api);
+            await media.registerRoutes(api);
+          },
+        });
       },
     });
     // Fastify's close waits for in-flight requests, which wait for their batches.
@@ -124,7 +135,7 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
       index,
       apiKeys,
       sends: outbound.sends,
-      worker: outbound.worker,
+      worker,
       reader: createMessageReader({ db: database.db, keys, index }),
       close: () => runClosers(closers),
     };
@@ -132,66 +143,6 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
     await runClosers(closers);
     throw error;
   }
-}
-
-/** The send path: service (API side), and when sending is configured, the Graph client and the outbox worker. */
-async function buildOutbound(options: {
-  config: Config;
-  logger: Logger;
-  clock: Clock;
-  database: Database;
-  keys: ReturnType<typeof createKeyStore>;
-  index: BlindIndex;
-  runWorkers: boolean;
-}): Promise<{ sends: SendService; worker: OutboxWorker | null; close(): Promise<void> }> {
-  const { config, logger, clock, database, keys, index } = options;
-  const { accessToken, phoneNumberId, businessAccountId } = config.whatsapp;
-  const graph = accessToken && phoneNumberId ? createGraphClient({ graphUrl: config.whatsapp.graphUrl, apiVersion: config.whatsapp.apiVersion, accessToken }) : null;
-  if (!graph) logger.info('sending is off: set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID to send messages');
-  const templates = createTemplateCatalog({ listTemplates: graph && businessAccountId ? () => graph.listTemplates(businessAccountId) : null, clock });
-  let worker: OutboxWorker | null = null;
-  const sends = createSendService({ database, keys, index, clock, templates, phoneNumberId: graph ? phoneNumberId : null, onQueued: () => worker?.wake() });
-  if (graph && options.runWorkers) {
-    const pauses = createSenderPauses({ db: database.db, clock });
-    // A restart is how a renewed access token takes effect: give the number another chance.
-    await database.db.deleteFrom('sender_pauses').where('error_code', '=', 190).execute();
-    const governor = createSendGovernor({ ...config.outbound, clock });
-    const sweeper = setInterval(() => governor.forgetIdleRecipients(), 60_000).unref();
-    const handler = createSendJobHandler({ db: database.db, keys, index, graph, governor, policy: createRetryPolicy({ maxAttempts: config.outbound.maxAttempts }), pauses, clock, logger });
-    worker = createOutboxWorker({ database, handlers: [handler], clock, logger, concurrency: config.outbound.concurrency });
-    worker.start();
-    const started = worker;
-    return {
-      sends,
-      worker,
-      close: async () => {
-        clearInterval(sweeper);
-        await started.stop();
-        graph.close();
-      },
-    };
-  }
-  return { sends, worker, close: async () => graph?.close() };
-}
-
-function keywordsOf(config: Config) {
-  return {
-    ...(config.consent.optOutKeywords ? { optOut: config.consent.optOutKeywords } : {}),
-    ...(config.consent.optInKeywords ? { optIn: config.consent.optInKeywords } : {}),
-  };
-}
-
-/** Confirms a STOP/START keyword to the customer from the number they wrote to, when sending is configured. */
-function consentConfirmation(config: Config, clock: Clock): ConsentConfirmation | null {
-  const { accessToken, phoneNumberId } = config.whatsapp;
-  if (!accessToken || !phoneNumberId) return null;
-  return {
-    async send(trx, contact, toPhoneNumberId, action) {
-      const body = action === 'opt-out' ? config.consent.optOutReply : config.consent.optInReply;
-      if (body === null || toPhoneNumberId !== phoneNumberId) return;
-      await queueOutboundMessage(trx, { contact, phoneNumberId, message: { type: 'text', text: { body } }, apiKeyId: null, now: clock.now() });
-    },
-  };
 }
 
 function connectRedis(url: string, logger: Logger): Redis {

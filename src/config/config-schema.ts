@@ -47,6 +47,7 @@ export const settingsSchema = z.object({
   RAMPART_SEND_CONCURRENCY: positiveInt.max(1_000).default(64),
   RAMPART_SEND_MAX_ATTEMPTS: positiveInt.max(100).default(10),
   RAMPART_SANDBOX_PORT: port.default(8081),
+  RAMPART_MEDIA_MAX_BYTES: positiveInt.max(100 * 1024 * 1024).default(16 * 1024 * 1024),
   RAMPART_OPT_OUT_KEYWORDS: list.optional(),
   RAMPART_OPT_IN_KEYWORDS: list.optional(),
   RAMPART_OPT_OUT_REPLY: z.string().max(1_024).default('You will no longer get marketing messages from us. Reply START to subscribe again.'),

@@ -38,6 +38,7 @@ export interface Config {
     readonly maxAttempts: number;
   };
   readonly sandbox: { readonly port: number };
+  readonly media: { readonly maxBytes: number };
   readonly consent: {
     readonly optOutKeywords: readonly string[] | null;
     readonly optInKeywords: readonly string[] | null;
@@ -211,6 +212,7 @@ function buildConfig(
       maxAttempts: settings.RAMPART_SEND_MAX_ATTEMPTS,
     },
     sandbox: { port: settings.RAMPART_SANDBOX_PORT },
+    media: { maxBytes: settings.RAMPART_MEDIA_MAX_BYTES },
     consent: {
       optOutKeywords: settings.RAMPART_OPT_OUT_KEYWORDS ?? null,
       optInKeywords: settings.RAMPART_OPT_IN_KEYWORDS ?? null,

@@ -5,6 +5,7 @@ import type {
   MessageTable,
   StatusEventTable,
 } from '../conversations/conversation.table.js';
+import type { MediaObjectTable } from '../conversations/media.table.js';
 import type { DataKeyTable, KeyMaterialTable } from '../crypto/key.table.js';
 import type { ApiKeyTable } from '../identity/api-key.table.js';
 import type { IdempotencyKeyTable, OutboundMessageTable, SenderPauseTable } from '../outbound/outbound.table.js';
@@ -26,4 +27,5 @@ export interface DatabaseSchema {
   outbox_jobs: OutboxJobTable;
   consent_events: ConsentEventTable;
   sender_pauses: SenderPauseTable;
+  media_objects: MediaObjectTable;
 }

@@ -8,6 +8,13 @@ export type GraphSendResult =
   | { kind: 'error'; httpStatus: number; code: number | null; title: string }
   | { kind: 'network'; reason: string };
 
+export interface GraphMedia {
+  url: string;
+  mimeType: string;
+  sha256: string | null;
+  fileSize: number | null;
+}
+
 export interface GraphTemplate {
   name: string;
   language: string;
@@ -48,6 +55,59 @@ export function createGraphClient(options: GraphClientOptions) {
     const code = typeof parsed?.error?.code === 'number' ? parsed.error.code : null;
     const title = typeof parsed?.error?.type === 'string' ? parsed.error.type : `HTTP ${response.status}`;
     return { kind: 'error', httpStatus: response.status, code, title };
+  }
+
+  /** Meta's description of a media object: where to download it (for 5 minutes), its type, size and hash. */
+  async function lookupMedia(mediaId: string): Promise<{ kind: 'found'; media: GraphMedia } | { kind: 'error'; httpStatus: number; code: number | null } | { kind: 'network'; reason: string }> {
+    const response = await request('GET', `/${options.apiVersion}/${encodeURIComponent(mediaId)}`, null);
+    if (response.kind === 'network') return response;
+    const body = response.body as Record<string, unknown> | null;
+    if (response.status === 200 && body && typeof body.url === 'string' && typeof body.mime_type === 'string') {
+      return {
+        kind: 'found',
+        media: { url: body.url, mimeType: body.mime_type, sha256: typeof body.sha256 === 'string' ? body.sha256 : null, fileSize: typeof body.file_size === 'number' ? body.file_size : null },
+      };
+    }
+    const error = (body as { error?: { code?: unknown } } | null)?.error;
+    return { kind: 'error', httpStatus: response.status, code: typeof error?.code === 'number' ? error.code : null };
+  }
+
+  /**
+   * Downloads media from a URL the Graph API handed out, with the bearer token, never following a
+   * redirect, and stopping as soon as the body exceeds `maxBytes`.
+   */
+  function downloadMedia(url: URL, maxBytes: number): Promise<{ kind: 'downloaded'; bytes: Buffer } | { kind: 'refused'; httpStatus: number } | { kind: 'too-large' } | { kind: 'network'; reason: string }> {
+    const client = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve) => {
+      const outgoing = client.request(url, { method: 'GET', headers: { authorization: `Bearer ${options.accessToken.reveal()}` }, timeout: timeoutMs }, (response) => {
+        const status = response.statusCode ?? 0;
+        if (status !== 200) {
+          response.resume();
+          resolve({ kind: 'refused', httpStatus: status });
+          return;
+        }
+        const declared = Number(response.headers['content-length']);
+        if (Number.isFinite(declared) && declared > maxBytes) {
+          response.destroy();
+          resolve({ kind: 'too-large' });
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBytes) {
+            response.destroy();
+            resolve({ kind: 'too-large' });
+          } else chunks.push(chunk);
+        });
+        response.on('error', (error) => resolve({ kind: 'network', reason: describeNetworkError(error) }));
+        response.on('end', () => resolve({ kind: 'downloaded', bytes: Buffer.concat(chunks) }));
+      });
+      outgoing.on('timeout', () => outgoing.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+      outgoing.on('error', (error) => resolve({ kind: 'network', reason: describeNetworkError(error) }));
+      outgoing.end();
+    });
   }
 
   /** Approved and other templates of the business account, with their categories (one page of up to 1,000). */
@@ -108,7 +168,7 @@ export function createGraphClient(options: GraphClientOptions) {
     });
   }
 
-  return { sendMessage, listTemplates, close: () => agent.destroy() };
+  return { sendMessage, listTemplates, lookupMedia, downloadMedia, graphHost: base.host, close: () => agent.destroy() };
 }
 
 export type GraphClient = ReturnType<typeof createGraphClient>;
