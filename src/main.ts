@@ -24,6 +24,7 @@ import { registerApi } from './http/api-plugin.js';
 import { createApp } from './http/create-app.js';
 import { createApiKeyService } from './identity/api-key-service.js';
 import type { ApiKeyService } from './identity/api-key-service.js';
+import { createForwardingSlice } from './forwarding/forwarding-slice.js';
 import { createIngestService } from './ingress/ingest-service.js';
 import type { IngressEvent } from './ingress/ingress-event.js';
 import { registerWebhookRoutes } from './ingress/webhook-routes.js';
@@ -81,7 +82,8 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
     closers.push(outbound.close);
     const media = createMediaSlice({ config, clock, db: database.db, keys, graph });
     const consent = createConsentReaction({ config, clock });
-    const eventStore = createEventStore({ keys, index, clock, reactions: [consent, ...media.reactions] });
+    const forwarding = createForwardingSlice({ config, clock, logger, db: database.db, keys });
+    const eventStore = createEventStore({ keys, index, clock, reactions: [consent, ...media.reactions, ...forwarding.reactions] });
 
     const writer = createGroupCommitWriter<readonly IngressEvent[], StoreResult>({
       db: database.db,
@@ -95,7 +97,7 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
     closers.unshift(() => writer.close());
     const ingest = createIngestService({ writer });
 
-    const handlers = [...outbound.handlers, ...media.handlers];
+    const handlers = [...outbound.handlers, ...media.handlers, ...forwarding.handlers];
     if (runWorkers && handlers.length > 0) {
       const started = createOutboxWorker({ database, handlers, clock, logger, concurrency: config.outbound.concurrency });
       started.start();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { forwardingSettingsSchema } from '../forwarding/forwarding-settings.js';
 
 /**
  * Every setting Rampart reads, by its environment name. Each secret may also come from
@@ -62,6 +63,7 @@ export const settingsSchema = z.object({
   WHATSAPP_BUSINESS_ACCOUNT_ID: z.string().regex(/^\d+$/, { message: 'must be the numeric WhatsApp Business Account id' }).optional(),
   WHATSAPP_GRAPH_URL: z.url({ protocol: /^https?$/ }).default('https://graph.facebook.com'),
   WHATSAPP_API_VERSION: z.string().regex(/^v\d+\.\d+$/, { message: 'must look like v23.0' }).default('v23.0'),
+  ...forwardingSettingsSchema.shape,
 });
 
 export type SettingName = keyof z.input<typeof settingsSchema>;

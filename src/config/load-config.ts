@@ -5,6 +5,8 @@ import { AppError } from '../errors.js';
 import { findInvalidAddressEntries } from './address-entries.js';
 import { settingNames, settingsSchema } from './config-schema.js';
 import type { SecretName, SettingName, Settings } from './config-schema.js';
+import { resolveForwardingSettings } from '../forwarding/forwarding-settings.js';
+import type { ForwardingConfig } from '../forwarding/forwarding-settings.js';
 import { Secret } from './secret.js';
 
 /** Meta's maximum webhook payload. */
@@ -39,6 +41,8 @@ export interface Config {
   };
   readonly sandbox: { readonly port: number };
   readonly media: { readonly maxBytes: number };
+  /** Internal services that receive inbound messages and statuses (Standard Webhooks). */
+  readonly forwarding: ForwardingConfig;
   readonly consent: {
     readonly optOutKeywords: readonly string[] | null;
     readonly optInKeywords: readonly string[] | null;
@@ -184,6 +188,8 @@ function buildConfig(
     problems.push('WHATSAPP_GRAPH_URL: must be https:// outside sandbox mode (it carries the access token)');
   }
   const database = resolveDatabase(settings);
+  const forwarding = resolveForwardingSettings(settings);
+  problems.push(...forwarding.problems);
   if (!appSecret || !verifyToken || !masterKey || problems.length > 0) return null;
 
   const dataDir = path.resolve(settings.RAMPART_DATA_DIR);
@@ -213,6 +219,7 @@ function buildConfig(
     },
     sandbox: { port: settings.RAMPART_SANDBOX_PORT },
     media: { maxBytes: settings.RAMPART_MEDIA_MAX_BYTES },
+    forwarding: forwarding.config,
     consent: {
       optOutKeywords: settings.RAMPART_OPT_OUT_KEYWORDS ?? null,
       optInKeywords: settings.RAMPART_OPT_IN_KEYWORDS ?? null,
@@ -272,8 +279,11 @@ function readConfigFile(env: NodeJS.ProcessEnv, problems: string[]): RawSettings
       raw[name as SettingName] = String(value);
     } else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
       raw[name as SettingName] = value.join(',');
+    } else if (Array.isArray(value) && value.every((item) => typeof item === 'object' && item !== null)) {
+      // Structured settings (RAMPART_FORWARD_ENDPOINTS) are JSON in the environment too.
+      raw[name as SettingName] = JSON.stringify(value);
     } else {
-      problems.push(`RAMPART_CONFIG_FILE: ${name} must be a string, number, boolean or list of strings`);
+      problems.push(`RAMPART_CONFIG_FILE: ${name} must be a string, number, boolean, list of strings or list of objects`);
     }
   }
   return raw;

@@ -21,6 +21,8 @@ export interface StoreResult {
 export interface StoredBatch {
   messages: { id: string; contact: ResolvedContact; event: InboundMessageEvent }[];
   accountEvents: { id: string; contact: ResolvedContact | null; event: AccountEvent }[];
+  /** New rows of the status history (a repeated status is not new). */
+  statuses: { id: string; contactId: string | null; event: StatusEvent }[];
 }
 
 /** Work that must commit with the events it reacts to (consent changes, forwarding jobs). */
@@ -69,11 +71,12 @@ export function createEventStore({ keys, index, clock, reactions = [] }: { keys:
 
     const storedMessages = await storeMessages(trx, messages, contacts);
     storedMessages.forEach(({ request }) => countStored(request));
-    (await storeStatuses(trx, statuses, contacts)).forEach(countStored);
+    const storedStatuses = await storeStatuses(trx, statuses, contacts);
+    storedStatuses.forEach(({ request }) => countStored(request));
     const storedAccountEvents = await storeAccountEvents(trx, accountEvents, contacts);
     storedAccountEvents.forEach(({ request }) => countStored(request));
     await contacts.updateProfiles(messages.map(({ event }) => ({ customerId: event.from, profileName: event.profileName })));
-    for (const react of reactions) await react(trx, { messages: storedMessages, accountEvents: storedAccountEvents });
+    for (const react of reactions) await react(trx, { messages: storedMessages, accountEvents: storedAccountEvents, statuses: storedStatuses });
     return results;
   }
 
@@ -112,15 +115,16 @@ export function createEventStore({ keys, index, clock, reactions = [] }: { keys:
     return stored;
   }
 
-  async function storeStatuses(trx: Trx, located: Located<StatusEvent>[], contacts: ContactLookup): Promise<number[]> {
+  async function storeStatuses(trx: Trx, located: Located<StatusEvent>[], contacts: ContactLookup) {
+    type FreshStatus = { request: number; id: string; event: StatusEvent; contactId: string | null; wamidIndex: Buffer };
     const systemKey = located.some(({ event }) => !event.recipientId) ? await keys.getSystemKey(trx) : null;
-    const byHistoryKey = new Map<string, { request: number; event: StatusEvent; contactId: string | null; wamidIndex: Buffer }>();
+    const byHistoryKey = new Map<string, FreshStatus>();
     const rows = located.map(({ request, event }) => {
       const contact = event.recipientId ? contacts.get(event.recipientId) : null;
       const dataKey = contact ? contact.dataKey : systemKey!;
       const id = randomUUID();
       const wamidIndex = index.messageId(event.wamid);
-      byHistoryKey.set(historyKey(wamidIndex, event.status), { request, event, contactId: contact?.id ?? null, wamidIndex });
+      byHistoryKey.set(historyKey(wamidIndex, event.status), { request, id, event, contactId: contact?.id ?? null, wamidIndex });
       const context: EnvelopeContext = { table: 'status_events', column: 'details', rowId: id, contactId: contact?.id ?? '' };
       return {
         id,
@@ -132,7 +136,7 @@ export function createEventStore({ keys, index, clock, reactions = [] }: { keys:
         received_at: clock.now(),
       };
     });
-    const fresh: { request: number; event: StatusEvent; contactId: string | null; wamidIndex: Buffer }[] = [];
+    const fresh: FreshStatus[] = [];
     for (const chunk of chunked(rows)) {
       const inserted = await queries.executeRows(trx, 'insert-status-events', chunk, (values) =>
         trx
@@ -144,7 +148,7 @@ export function createEventStore({ keys, index, clock, reactions = [] }: { keys:
       for (const row of inserted) fresh.push(byHistoryKey.get(historyKey(row.wamid_index, row.status))!);
     }
     await advanceCurrentStatuses(trx, fresh);
-    return fresh.map(({ request }) => request);
+    return fresh;
   }
 
   /** The current status only moves up; a late "delivered" never overwrites "read", and "failed" is final. */

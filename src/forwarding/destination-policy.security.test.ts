@@ -14,8 +14,8 @@ import type { ResolveHost } from './destination-policy.js';
 import { createForwarder } from './forwarder.js';
 import type { ForwarderOptions } from './forwarder.js';
 import type { ForwardingEndpoint } from './forwarding-endpoint.js';
-import { createCapturingLogger, generateCertificate, hasOpenssl, startTestReceiver, watchOutgoingConnections } from './forwarding-test-support.js';
-import type { TestReceiver } from './forwarding-test-support.js';
+import { createCapturingLogger, generateCertificate, hasOpenssl, startTestReceiver, watchOutgoingConnections } from '../../test/support/forwarding-receiver.js';
+import type { TestReceiver } from '../../test/support/forwarding-receiver.js';
 import { generateWebhookSecret } from './webhook-secret.js';
 import type { ForwardingEvent } from './webhook-message.js';
 

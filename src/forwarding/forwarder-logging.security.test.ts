@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../clock.js';
 import { createForwarder } from './forwarder.js';
-import { createCapturingLogger, startTestReceiver } from './forwarding-test-support.js';
-import type { TestReceiver } from './forwarding-test-support.js';
+import { createCapturingLogger, startTestReceiver } from '../../test/support/forwarding-receiver.js';
+import type { TestReceiver } from '../../test/support/forwarding-receiver.js';
 import { generateWebhookSecret } from './webhook-secret.js';
 
 const secret = generateWebhookSecret();

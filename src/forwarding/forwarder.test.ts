@@ -7,8 +7,8 @@ import { isAppError } from '../errors.js';
 import { createForwarder } from './forwarder.js';
 import type { ForwarderOptions } from './forwarder.js';
 import type { ForwardingEndpoint } from './forwarding-endpoint.js';
-import { createCapturingLogger, startTestReceiver, watchOutgoingConnections } from './forwarding-test-support.js';
-import type { Responder, TestReceiver } from './forwarding-test-support.js';
+import { createCapturingLogger, startTestReceiver, watchOutgoingConnections } from '../../test/support/forwarding-receiver.js';
+import type { Responder, TestReceiver } from '../../test/support/forwarding-receiver.js';
 import { generateWebhookSecret } from './webhook-secret.js';
 import type { ForwardingEvent } from './webhook-message.js';
 

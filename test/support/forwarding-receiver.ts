@@ -12,8 +12,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { createLogger } from '../logger.js';
-import type { Logger } from '../logger.js';
+import { createLogger } from '../../src/logger.js';
+import type { Logger } from '../../src/logger.js';
 
 export interface CapturedRequest {
   method: string;
