@@ -110,6 +110,23 @@ export function createGraphClient(options: GraphClientOptions) {
     });
   }
 
+  /** Uploads a file for later sends (Meta keeps it 30 days); returns Meta's media id. */
+  async function uploadMedia(phoneNumberId: string, file: { bytes: Buffer; mimeType: string; filename: string }): Promise<{ kind: 'uploaded'; id: string } | { kind: 'error'; httpStatus: number; code: number | null } | { kind: 'network'; reason: string }> {
+    const form = new FormData();
+    form.set('messaging_product', 'whatsapp');
+    form.set('type', file.mimeType);
+    form.set('file', new Blob([file.bytes], { type: file.mimeType }), file.filename);
+    const url = new URL(`${options.apiVersion}/${encodeURIComponent(phoneNumberId)}/media`, base.href.endsWith('/') ? base.href : `${base.href}/`);
+    try {
+      const response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${options.accessToken.reveal()}` }, body: form, redirect: 'error', signal: AbortSignal.timeout(timeoutMs * 4) });
+      const body = (await response.json().catch(() => null)) as { id?: unknown; error?: { code?: unknown } } | null;
+      if (response.ok && typeof body?.id === 'string') return { kind: 'uploaded', id: body.id };
+      return { kind: 'error', httpStatus: response.status, code: typeof body?.error?.code === 'number' ? body.error.code : null };
+    } catch (error) {
+      return { kind: 'network', reason: describeNetworkError(error as Error) };
+    }
+  }
+
   /** Approved and other templates of the business account, with their categories (one page of up to 1,000). */
   async function listTemplates(wabaId: string): Promise<GraphTemplate[] | null> {
     const response = await request('GET', `/${options.apiVersion}/${encodeURIComponent(wabaId)}/message_templates?fields=name,language,category,status&limit=1000`, null);
@@ -168,12 +185,13 @@ export function createGraphClient(options: GraphClientOptions) {
     });
   }
 
-  return { sendMessage, listTemplates, lookupMedia, downloadMedia, graphHost: base.host, close: () => agent.destroy() };
+  return { sendMessage, listTemplates, lookupMedia, downloadMedia, uploadMedia, graphHost: base.host, close: () => agent.destroy() };
 }
 
 export type GraphClient = ReturnType<typeof createGraphClient>;
 
 function describeNetworkError(error: Error): string {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' ? code : 'network error';
+  const code = (error as { code?: unknown }).code ?? (error as { cause?: { code?: unknown } }).cause?.code;
+  if (typeof code === 'string') return code;
+  return error.name === 'TimeoutError' ? 'ETIMEDOUT' : 'network error';
 }

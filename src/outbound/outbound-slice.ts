@@ -8,6 +8,7 @@ import type { JobHandler } from '../db/outbox-worker.js';
 import type { Logger } from '../logger.js';
 import { createGraphClient } from './graph-client.js';
 import type { GraphClient } from './graph-client.js';
+import { registerMediaUploadRoutes } from './media-upload-routes.js';
 import { createRetryPolicy } from './retry-policy.js';
 import { createSendGovernor } from './send-governor.js';
 import { createSendJobHandler } from './send-job.js';
@@ -55,7 +56,10 @@ export async function createOutboundSlice(options: {
   return {
     sends,
     handlers,
-    registerRoutes: (api: FastifyInstance) => registerSendRoutes(api, { sends }),
+    registerRoutes: async (api: FastifyInstance) => {
+      await registerSendRoutes(api, { sends });
+      await registerMediaUploadRoutes(api, { graph, phoneNumberId: graph ? phoneNumberId : null, maxBytes: config.media.maxBytes });
+    },
     close: async () => clearInterval(sweeper),
   };
 }
