@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { version } from '../version.js';
 import { registerKeysCommand } from './keys-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
+import { registerSandboxCommand } from './sandbox-command.js';
 import { registerStartCommand } from './start-command.js';
 
 const program = new Command()
@@ -13,5 +14,6 @@ const program = new Command()
 registerStartCommand(program);
 registerMigrateCommand(program);
 registerKeysCommand(program);
+registerSandboxCommand(program);
 
 await program.parseAsync(process.argv);
