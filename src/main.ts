@@ -83,7 +83,7 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
     const media = createMediaSlice({ config, clock, db: database.db, keys, graph });
     const consent = createConsentReaction({ config, clock });
     const forwarding = createForwardingSlice({ config, clock, logger, db: database.db, keys });
-    const eventStore = createEventStore({ keys, index, clock, reactions: [consent, ...media.reactions, ...forwarding.reactions] });
+    const eventStore = createEventStore({ keys, index, clock, reactions: [consent, ...outbound.reactions, ...media.reactions, ...forwarding.reactions] });
 
     const writer = createGroupCommitWriter<readonly IngressEvent[], StoreResult>({
       db: database.db,
@@ -99,7 +99,7 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
 
     const handlers = [...outbound.handlers, ...media.handlers, ...forwarding.handlers];
     if (runWorkers && handlers.length > 0) {
-      const started = createOutboxWorker({ database, handlers, clock, logger, concurrency: config.outbound.concurrency });
+      const started = createOutboxWorker({ database, handlers, clock, logger, concurrency: config.outbound.concurrency, leaseMs: config.outbound.leaseMs });
       started.start();
       worker = started;
       // After the HTTP server (nothing new is queued) and before the writer and the database.

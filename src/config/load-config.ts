@@ -38,6 +38,10 @@ export interface Config {
     readonly pairIntervalMs: number;
     readonly concurrency: number;
     readonly maxAttempts: number;
+    /** First retry delay ceiling; later ones double (full jitter). */
+    readonly retryBaseMs: number;
+    /** How long a claimed job is a worker's before another may take it. */
+    readonly leaseMs: number;
   };
   readonly sandbox: { readonly port: number };
   readonly media: { readonly maxBytes: number };
@@ -216,6 +220,8 @@ function buildConfig(
       pairIntervalMs: settings.RAMPART_SEND_PAIR_INTERVAL_MS,
       concurrency: settings.RAMPART_SEND_CONCURRENCY,
       maxAttempts: settings.RAMPART_SEND_MAX_ATTEMPTS,
+      retryBaseMs: settings.RAMPART_SEND_RETRY_BASE_MS,
+      leaseMs: settings.RAMPART_OUTBOX_LEASE_SECONDS * 1000,
     },
     sandbox: { port: settings.RAMPART_SANDBOX_PORT },
     media: { maxBytes: settings.RAMPART_MEDIA_MAX_BYTES },

@@ -23,6 +23,8 @@ export interface StoredBatch {
   accountEvents: { id: string; contact: ResolvedContact | null; event: AccountEvent }[];
   /** New rows of the status history (a repeated status is not new). */
   statuses: { id: string; contactId: string | null; event: StatusEvent }[];
+  /** The blind index of a message id, to find rows about it without decrypting. */
+  wamidIndexOf(event: { wamid: string }): Buffer;
 }
 
 /** Work that must commit with the events it reacts to (consent changes, forwarding jobs). */
@@ -76,7 +78,8 @@ export function createEventStore({ keys, index, clock, reactions = [] }: { keys:
     const storedAccountEvents = await storeAccountEvents(trx, accountEvents, contacts);
     storedAccountEvents.forEach(({ request }) => countStored(request));
     await contacts.updateProfiles(messages.map(({ event }) => ({ customerId: event.from, profileName: event.profileName })));
-    for (const react of reactions) await react(trx, { messages: storedMessages, accountEvents: storedAccountEvents, statuses: storedStatuses });
+    const stored: StoredBatch = { messages: storedMessages, accountEvents: storedAccountEvents, statuses: storedStatuses, wamidIndexOf: (event) => index.messageId(event.wamid) };
+    for (const react of reactions) await react(trx, stored);
     return results;
   }
 

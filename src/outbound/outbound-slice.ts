@@ -15,6 +15,7 @@ import { createSendJobHandler } from './send-job.js';
 import { registerSendRoutes } from './send-routes.js';
 import { createSendService } from './send-service.js';
 import { createSenderPauses } from './sender-pauses.js';
+import { createOutboundStatusReaction } from './status-reaction.js';
 import { createTemplateCatalog } from './template-catalog.js';
 
 /** The Graph API client, when an access token and a phone number id are configured. */
@@ -50,12 +51,13 @@ export async function createOutboundSlice(options: {
     // A restart is how a renewed access token takes effect: give the number another chance.
     await database.db.deleteFrom('sender_pauses').where('error_code', '=', 190).execute();
     const pauses = createSenderPauses({ db: database.db, clock });
-    const policy = createRetryPolicy({ maxAttempts: config.outbound.maxAttempts });
+    const policy = createRetryPolicy({ maxAttempts: config.outbound.maxAttempts, baseDelayMs: config.outbound.retryBaseMs });
     handlers.push(createSendJobHandler({ db: database.db, keys, index, graph, governor, policy, pauses, clock, logger }));
   }
   return {
     sends,
     handlers,
+    reactions: [createOutboundStatusReaction({ clock })],
     registerRoutes: async (api: FastifyInstance) => {
       await registerSendRoutes(api, { sends });
       await registerMediaUploadRoutes(api, { graph, phoneNumberId: graph ? phoneNumberId : null, maxBytes: config.media.maxBytes });

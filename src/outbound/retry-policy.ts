@@ -29,6 +29,12 @@ const FINAL_CODES: Record<number, string> = {
   132016: 'template is disabled',
   100: 'Meta refused the request as invalid',
 };
+/** Our words for a code Meta reported (the reason shown to the API caller); never Meta's details. */
+export function describeMetaErrorCode(code: number | null): string {
+  if (code === null) return 'Meta reported the message as failed without a code';
+  return FINAL_CODES[code] !== undefined ? `${FINAL_CODES[code]} (${code})` : `Meta reported error ${code}`;
+}
+
 const PAIR_RATE_CODE = 131056;
 const SPAM_RATE_CODE = 131048;
 const MARKETING_LIMIT_CODE = 131049;

@@ -141,12 +141,7 @@ export function createSendService(options: SendServiceOptions) {
     if (!row) return null;
     // After Meta accepted it, the status webhooks tell the rest (monotonic: see message_statuses).
     const status = row.state === 'sent' ? ((row.status ?? 'sent') as MessageStatusResponse['status']) : row.state;
-    const error =
-      row.state === 'failed'
-        ? { code: row.error_code, reason: row.error_reason ?? 'failed' }
-        : status === 'failed'
-          ? { code: null, reason: 'Meta reported the message as failed (see the status webhook)' }
-          : null;
+    const error = status === 'failed' ? { code: row.error_code, reason: row.error_reason ?? 'Meta reported the message as failed' } : null;
     return {
       id: row.id,
       type: row.type,
