@@ -231,3 +231,13 @@ describe('loadDatabaseConfig', () => {
     expect(() => loadDatabaseConfig({ env: { RAMPART_DATABASE_URL: 'mysql://db/x' } })).toThrow(/RAMPART_DATABASE_URL/);
   });
 });
+
+describe('Graph API URL', () => {
+  const base = { WHATSAPP_APP_SECRET: 'app-secret', WHATSAPP_VERIFY_TOKEN: 'verify-token', RAMPART_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') };
+  it.each(['http://127.0.0.1:8081', 'http://localhost:8081', 'http://[::1]:8081'])('accepts plain http to this machine: %s', (url) => {
+    expect(loadConfig({ env: { ...base, WHATSAPP_GRAPH_URL: url } }).whatsapp.graphUrl).toBe(url);
+  });
+  it.each(['http://graph.facebook.com', 'http://10.0.0.5:8081', 'http://127.0.0.1.nip.io'])('refuses plain http elsewhere: %s', (url) => {
+    expect(() => loadConfig({ env: { ...base, WHATSAPP_GRAPH_URL: url } })).toThrow(/WHATSAPP_GRAPH_URL: must be https/);
+  });
+});

@@ -188,8 +188,9 @@ function buildConfig(
   if (settings.RAMPART_SANDBOX && !isLoopbackHost(settings.RAMPART_HOST)) {
     problems.push('RAMPART_SANDBOX: sandbox mode keeps generated secrets beside the data; it only listens on a loopback host (127.0.0.1, ::1, localhost)');
   }
-  if (!settings.RAMPART_SANDBOX && !settings.WHATSAPP_GRAPH_URL.startsWith('https://')) {
-    problems.push('WHATSAPP_GRAPH_URL: must be https:// outside sandbox mode (it carries the access token)');
+  if (!settings.RAMPART_SANDBOX && !settings.WHATSAPP_GRAPH_URL.startsWith('https://') && !isLoopbackHost(new URL(settings.WHATSAPP_GRAPH_URL).hostname.replace(/^\[|\]$/g, ''))) {
+    // Plain http only where the token never leaves the machine (a local egress proxy, the emulator).
+    problems.push('WHATSAPP_GRAPH_URL: must be https:// unless it is on this machine (it carries the access token)');
   }
   const database = resolveDatabase(settings);
   const forwarding = resolveForwardingSettings(settings);
