@@ -15,8 +15,8 @@ export interface GatewayProcess {
  * `rampart start` as its own process (TypeScript run through tsx), for tests that kill it.
  * Resolves once it is listening; rejects with its output if it exits first.
  */
-export function spawnGateway(env: Record<string, string>, timeoutMs = 30_000): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'start'], {
+export function spawnGateway(env: Record<string, string>, timeoutMs = 30_000, args: readonly string[] = []): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'start', ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', RAMPART_PORT: '0', RAMPART_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
