@@ -53,12 +53,12 @@ export interface BuildRampartOptions {
   config: Config;
   logger: Logger;
   clock?: Clock;
-  /** Run the outbox worker in this process (default true). */
+  /** Run the outbox worker in this process (default: `RAMPART_WORKERS`, on). */
   runWorkers?: boolean;
 }
 
 /** The composition root: config → db → kms → services → http. Nothing listens until `listen`. */
-export async function buildRampart({ config, logger, clock = systemClock, runWorkers = true }: BuildRampartOptions): Promise<Rampart> {
+export async function buildRampart({ config, logger, clock = systemClock, runWorkers = config.outbound.runsWorkers }: BuildRampartOptions): Promise<Rampart> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = createDatabase(config.database);
   const closers: (() => Promise<unknown>)[] = [() => database.close()];

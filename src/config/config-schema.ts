@@ -49,6 +49,7 @@ export const settingsSchema = z.object({
   RAMPART_SEND_MAX_ATTEMPTS: positiveInt.max(100).default(10),
   RAMPART_SEND_RETRY_BASE_MS: positiveInt.max(600_000).default(1_000),
   RAMPART_OUTBOX_LEASE_SECONDS: positiveInt.max(3_600).default(60),
+  RAMPART_WORKERS: flag.default(true),
   RAMPART_SANDBOX_PORT: port.default(8081),
   RAMPART_MEDIA_MAX_BYTES: positiveInt.max(100 * 1024 * 1024).default(16 * 1024 * 1024),
   RAMPART_OPT_OUT_KEYWORDS: list.optional(),

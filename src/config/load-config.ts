@@ -42,6 +42,8 @@ export interface Config {
     readonly retryBaseMs: number;
     /** How long a claimed job is a worker's before another may take it. */
     readonly leaseMs: number;
+    /** Run the outbox worker in this process (off: an API-and-webhook-only gateway). */
+    readonly runsWorkers: boolean;
   };
   readonly sandbox: { readonly port: number };
   readonly media: { readonly maxBytes: number };
@@ -223,6 +225,7 @@ function buildConfig(
       maxAttempts: settings.RAMPART_SEND_MAX_ATTEMPTS,
       retryBaseMs: settings.RAMPART_SEND_RETRY_BASE_MS,
       leaseMs: settings.RAMPART_OUTBOX_LEASE_SECONDS * 1000,
+      runsWorkers: settings.RAMPART_WORKERS,
     },
     sandbox: { port: settings.RAMPART_SANDBOX_PORT },
     media: { maxBytes: settings.RAMPART_MEDIA_MAX_BYTES },
