@@ -25,7 +25,13 @@ const ACCESS_TOKEN = 'sandbox-test-access-token-0123456789';
 
 /** The real emulator and a real gateway (in this process), wired as `rampart start --sandbox` wires them. */
 export async function startSandboxPair(
-  options: { emulator?: StartCloudApiEmulatorOptions; overrides?: Partial<Record<SettingName, string>>; database?: TestDatabase } = {},
+  options: {
+    emulator?: StartCloudApiEmulatorOptions;
+    overrides?: Partial<Record<SettingName, string>>;
+    database?: TestDatabase;
+    /** Where the gateway finds the Graph API (default: the emulator itself; a test may put a proxy between). */
+    graphUrl?: (emulator: CloudApiEmulator) => string;
+  } = {},
 ): Promise<SandboxPair> {
   const secrets = createTestSecrets();
   const database = options.database ?? (await createSqliteDatabase());
@@ -34,7 +40,7 @@ export async function startSandboxPair(
     secrets,
     overrides: {
       RAMPART_SANDBOX: 'true',
-      WHATSAPP_GRAPH_URL: emulator.url()!,
+      WHATSAPP_GRAPH_URL: options.graphUrl ? options.graphUrl(emulator) : emulator.url()!,
       WHATSAPP_ACCESS_TOKEN: ACCESS_TOKEN,
       WHATSAPP_PHONE_NUMBER_ID: emulator.phoneNumberId,
       WHATSAPP_BUSINESS_ACCOUNT_ID: emulator.wabaId,
