@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { version } from '../version.js';
 import { registerKeysCommand } from './keys-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
+import { registerOutboxCommand } from './outbox-command.js';
 import { registerSandboxCommand } from './sandbox-command.js';
 import { registerStartCommand } from './start-command.js';
 
@@ -15,5 +16,6 @@ registerStartCommand(program);
 registerMigrateCommand(program);
 registerKeysCommand(program);
 registerSandboxCommand(program);
+registerOutboxCommand(program);
 
 await program.parseAsync(process.argv);

@@ -112,3 +112,14 @@ export async function countJobs(db: Executor): Promise<Record<OutboxJob['state']
 export async function listDeadJobs(db: Executor, limit = 100): Promise<OutboxJob[]> {
   return db.selectFrom('outbox_jobs').selectAll().where('state', '=', 'dead').orderBy('updated_at', 'desc').limit(limit).execute();
 }
+
+/** Makes a dead job due again with a fresh attempt count; false when no dead job has that id. */
+export async function requeueDeadJob(db: Executor, job: { id: string; now: number }): Promise<boolean> {
+  const result = await db
+    .updateTable('outbox_jobs')
+    .set({ state: 'pending', attempts: 0, run_at: job.now, lease_owner: null, lease_until: null, updated_at: job.now })
+    .where('id', '=', job.id)
+    .where('state', '=', 'dead')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

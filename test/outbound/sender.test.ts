@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { requeueDeadJob } from '../../src/db/outbox-repository.js';
+import { requeueFailedMessage } from '../../src/outbound/outbound-admin.js';
 import { startSandboxPair } from '../support/sandbox-pair.js';
 import type { SandboxPair } from '../support/sandbox-pair.js';
 
@@ -130,5 +132,28 @@ describe('sender against the Cloud API emulator', () => {
     const [job] = (await pair.jobs()).filter((candidate) => candidate.subject_id === id);
     expect(job).toMatchObject({ state: 'pending', attempts: 0 });
     expect(pair.gateway.logs()).toContain('ALERT');
+  });
+});
+
+describe('operator actions on the outbox', () => {
+  let pair: SandboxPair;
+  afterEach(async () => pair?.close());
+
+  it('sends a dead message after it is queued again (rampart outbox retry)', async () => {
+    pair = await startSandboxPair();
+    await pair.openWindow(CUSTOMER);
+    pair.emulator.injectFailure({ mode: 'response', code: 131026, count: 1 });
+    const { id } = (await (await pair.send(text(CUSTOMER, 'second try'))).json()) as { id: string };
+    await pair.waitForOutbox();
+    const [dead] = (await pair.jobs()).filter((job) => job.subject_id === id);
+    expect(dead!.state).toBe('dead');
+
+    const db = pair.gateway.rampart.database.db;
+    await requeueFailedMessage(db, id, Date.now());
+    expect(await requeueDeadJob(db, { id: dead!.id, now: Date.now() })).toBe(true);
+    expect(await requeueDeadJob(db, { id: dead!.id, now: Date.now() })).toBe(false);
+    pair.gateway.rampart.worker!.wake();
+    const status = await eventually(() => statusOf(pair, id), (value) => value.status === 'read');
+    expect(status).toMatchObject({ status: 'read', error: null });
   });
 });
