@@ -173,6 +173,13 @@ async function start() {
     void refresh();
   });
   elements.name.addEventListener('change', () => localStorage.setItem('rampart-sandbox-name', elements.name.value.trim()));
+  // Enter sends, as in a messaging app; Shift+Enter starts a new line.
+  elements.text.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      elements.composer.requestSubmit();
+    }
+  });
   elements.composer.addEventListener('submit', (event) => {
     event.preventDefault();
     const text = elements.text.value;
