@@ -30,6 +30,36 @@ export const errorCodes = {
   FORBIDDEN_ADDRESS: 403,
   /** hub.verify_token did not match during the webhook handshake. */
   VERIFY_TOKEN_MISMATCH: 403,
+  /** Sign-in failed: the email or password is wrong (the same answer whether or not the email exists). */
+  INVALID_CREDENTIALS: 401,
+  /** Too many failed sign-ins for this account or from this address; try later (which of the two is not said). */
+  LOGIN_THROTTLED: 429,
+  /** The session has a password but still needs a second factor (or, without one, must enrol one). */
+  MFA_REQUIRED: 401,
+  /** The route needs a second factor within the last few minutes: POST /api/v1/auth/step-up first. */
+  STEP_UP_REQUIRED: 401,
+  /** The session passed its idle timeout or its absolute lifetime: sign in again. */
+  SESSION_EXPIRED: 401,
+  /** The TOTP code, recovery code or passkey assertion was wrong, reused or expired. */
+  SECOND_FACTOR_INVALID: 401,
+  /** The bootstrap or setup link is unknown, used or expired. */
+  SETUP_LINK_INVALID: 401,
+  /** A state-changing request with a session lacked the right x-csrf-token or came from another site. */
+  CSRF_REJECTED: 403,
+  /** The new password is too short, too long, too common or built from the email address. */
+  PASSWORD_REJECTED: 422,
+  /** Another user already has this email address. */
+  EMAIL_TAKEN: 409,
+  /** Another role already has this name (names are compared without case). */
+  ROLE_NAME_TAKEN: 409,
+  /** Built-in roles cannot be changed or deleted; create a custom role instead. */
+  ROLE_BUILT_IN: 409,
+  /** The custom role is still assigned to users; take it from them first. */
+  ROLE_IN_USE: 409,
+  /** The change would leave no active user who can manage users. */
+  LAST_USER_MANAGER: 409,
+  /** The second factor is the user's last one; enrol another before removing it. */
+  LAST_SECOND_FACTOR: 409,
   NOT_FOUND: 404,
   PAYLOAD_TOO_LARGE: 413,
   /** The webhook accepts application/json only. */

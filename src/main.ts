@@ -23,6 +23,9 @@ import type { OutboxWorker } from './db/outbox-worker.js';
 import { registerApi } from './http/api-plugin.js';
 import { createApp } from './http/create-app.js';
 import { createApiKeyService } from './identity/api-key-service.js';
+import { createIdentitySlice } from './identity/identity-slice.js';
+import type { IdentitySlice } from './identity/identity-slice.js';
+import { createSystemKeyring } from './identity/system-keyring.js';
 import type { ApiKeyService } from './identity/api-key-service.js';
 import { createForwardingSlice } from './forwarding/forwarding-slice.js';
 import { createIngestService } from './ingress/ingest-service.js';
@@ -42,6 +45,8 @@ export interface Rampart {
   /** Keyed blind indexes (phone numbers, message ids) of this deployment. */
   readonly index: BlindIndex;
   readonly apiKeys: ApiKeyService;
+  /** Users, roles, sessions and second factors of the dashboard's staff. */
+  readonly identity: IdentitySlice;
   readonly sends: SendService;
   /** Runs outbox jobs (sends); null when sending is not configured. */
   readonly worker: OutboxWorker | null;
@@ -106,6 +111,15 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
       closers.unshift(() => started.stop());
     }
     const apiKeys = createApiKeyService({ db: database.db, clock });
+    const identity = createIdentitySlice({
+      db: database.db,
+      clock,
+      settings: config.identity,
+      secretKeys: createSystemKeyring(keys, database.db),
+      apiKeys,
+      // Until the audit log is wired in: security events reach the log (never secrets or emails).
+      recordSecurityEvent: async (event) => logger.info({ securityEvent: event }, 'security event'),
+    });
 
     const redis = config.http.redisUrl ? connectRedis(config.http.redisUrl.reveal(), logger) : null;
     if (redis) closers.push(() => redis.quit().catch(() => redis.disconnect()));
@@ -121,8 +135,10 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
         await root.register(registerWebhookRoutes, { config, ingest, redis });
         await registerApi(root, {
           apiKeys,
+          identity: identity.guard,
           version,
           registerRoutes: async (api) => {
+            await identity.registerRoutes(api);
             await outbound.registerRoutes(api);
             await media.registerRoutes(api);
           },
@@ -136,6 +152,7 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
       database,
       index,
       apiKeys,
+      identity,
       sends: outbound.sends,
       worker,
       reader: createMessageReader({ db: database.db, keys, index }),

@@ -4,6 +4,7 @@ import { registerKeysCommand } from './keys-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
 import { registerOutboxCommand } from './outbox-command.js';
 import { registerSandboxCommand } from './sandbox-command.js';
+import { registerUsersCommand } from './users-command.js';
 import { registerStartCommand } from './start-command.js';
 
 const program = new Command()
@@ -17,5 +18,6 @@ registerMigrateCommand(program);
 registerKeysCommand(program);
 registerSandboxCommand(program);
 registerOutboxCommand(program);
+registerUsersCommand(program);
 
 await program.parseAsync(process.argv);

@@ -73,6 +73,13 @@ async function startGateway(initialConfig: Config, logger: Logger): Promise<void
     { webhook: `${address}/webhooks/whatsapp`, database: config.database.kind, tls: scheme === 'https', sandbox: config.isSandbox },
     'rampart is listening',
   );
+  const setupPath = await rampart.identity.ensureBootstrapLink();
+  if (setupPath) {
+    logger.warn(
+      { setupUrl: `${config.http.port === 0 ? address : config.identity.publicUrl}${setupPath}` },
+      'no users yet: open setupUrl within 24 hours to create the first admin (the link works once; each start replaces it)',
+    );
+  }
   if (emulator) {
     emulator.setWebhookUrl(`${address}/webhooks/whatsapp`);
     logger.info(

@@ -56,6 +56,13 @@ export const settingsSchema = z.object({
   RAMPART_OPT_IN_KEYWORDS: list.optional(),
   RAMPART_OPT_OUT_REPLY: z.string().max(1_024).default('You will no longer get marketing messages from us. Reply START to subscribe again.'),
   RAMPART_OPT_IN_REPLY: z.string().max(1_024).default('You are subscribed to our marketing messages again. Reply STOP to unsubscribe.'),
+  RAMPART_PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .refine((url) => /^https?:\/\/[^/?#]+\/?$/.test(url), { message: 'must be an origin such as https://rampart.example.com (no path, query or fragment)' })
+    .optional(),
+  RAMPART_SESSION_IDLE_MINUTES: positiveInt.max(24 * 60).default(15),
+  RAMPART_SESSION_MAX_HOURS: positiveInt.max(7 * 24).default(12),
+  RAMPART_STEP_UP_MINUTES: positiveInt.max(60).default(5),
   RAMPART_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RAMPART_SANDBOX: flag.default(false),
   RAMPART_MASTER_KEY: z.string().min(1).optional(),

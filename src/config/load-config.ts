@@ -7,6 +7,8 @@ import { settingNames, settingsSchema } from './config-schema.js';
 import type { SecretName, SettingName, Settings } from './config-schema.js';
 import { resolveForwardingSettings } from '../forwarding/forwarding-settings.js';
 import type { ForwardingConfig } from '../forwarding/forwarding-settings.js';
+import { resolveIdentitySettings } from '../identity/identity-settings.js';
+import type { IdentityConfig } from '../identity/identity-settings.js';
 import { Secret } from './secret.js';
 
 /** Meta's maximum webhook payload. */
@@ -56,6 +58,8 @@ export interface Config {
     readonly optOutReply: string | null;
     readonly optInReply: string | null;
   };
+  /** Sessions, cookies and the dashboard's public address. */
+  readonly identity: IdentityConfig;
   readonly kms: { readonly provider: 'local'; readonly masterKey: Secret; readonly keyringPath: string };
   readonly dataKeyCache: { readonly maxAgeMs: number; readonly maxUses: number };
   readonly whatsapp: {
@@ -112,6 +116,15 @@ export function loadDatabaseConfig(options: LoadConfigOptions = {}): DatabaseCon
   const { settings, problems } = collectSettings(options);
   if (!settings) throw configError(problems);
   return resolveDatabase(settings);
+}
+
+/** Just the identity settings, for commands such as `rampart users add` that need no secrets. */
+export function loadIdentityConfig(options: LoadConfigOptions = {}): IdentityConfig {
+  const { settings, problems } = collectSettings(options);
+  if (!settings) throw configError(problems);
+  const identity = resolveIdentitySettings(settings);
+  if (identity.problems.length > 0) throw configError(identity.problems);
+  return deepFreeze(identity.config);
 }
 
 const requiredSecretNames = ['WHATSAPP_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN', 'RAMPART_MASTER_KEY'] as const;
@@ -197,6 +210,8 @@ function buildConfig(
   const database = resolveDatabase(settings);
   const forwarding = resolveForwardingSettings(settings);
   problems.push(...forwarding.problems);
+  const identity = resolveIdentitySettings(settings);
+  problems.push(...identity.problems);
   if (!appSecret || !verifyToken || !masterKey || problems.length > 0) return null;
 
   const dataDir = path.resolve(settings.RAMPART_DATA_DIR);
@@ -236,6 +251,7 @@ function buildConfig(
       optOutReply: settings.RAMPART_OPT_OUT_REPLY === 'off' ? null : settings.RAMPART_OPT_OUT_REPLY,
       optInReply: settings.RAMPART_OPT_IN_REPLY === 'off' ? null : settings.RAMPART_OPT_IN_REPLY,
     },
+    identity: identity.config,
     kms: { provider: 'local', masterKey, keyringPath: path.join(dataDir, 'keyring.json') },
     dataKeyCache: {
       maxAgeMs: settings.RAMPART_DATA_KEY_MAX_AGE_SECONDS * 1000,

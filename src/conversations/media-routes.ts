@@ -15,7 +15,7 @@ export async function registerMediaRoutes(app: FastifyInstance, { db, keys }: { 
   app.withTypeProvider<ZodTypeProvider>().get(
     '/api/v1/media/:id',
     {
-      config: { scope: 'media:read' },
+      config: { access: { apiKeyScope: 'media:read' } },
       schema: {
         summary: 'Download media a customer sent (decrypted)',
         tags: ['media'],

@@ -16,7 +16,13 @@ export async function migrateToLatest<T>(db: Kysely<T>): Promise<MigrationReport
     // (or another Rampart's) kysely_migration table elsewhere in the database would be taken for ours.
     ...(db.getExecutor().adapter instanceof PostgresAdapter ? { migrationTableSchema: await currentSchemaOf(db) } : {}),
   });
-  const result: MigrationResultSet = await migrator.migrateToLatest();
+  let result: MigrationResultSet = await migrator.migrateToLatest();
+  // Kysely lists the tables of every schema it can see; a schema dropped by someone else at that
+  // moment (another tenant, a test) fails the listing, not our migration. Listing again succeeds.
+  for (let attempt = 1; result.error && isVanishedSchema(result.error) && attempt <= 3; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    result = await migrator.migrateToLatest();
+  }
   if (result.error) {
     const failed = result.results?.find((item) => item.status === 'Error')?.migrationName;
     const message = failed ? `Migration ${failed} failed; the schema is unchanged.` : 'The database could not be reached to check its schema.';
@@ -32,4 +38,9 @@ async function currentSchemaOf<T>(db: Kysely<T>): Promise<string> {
   const schema = rows[0]?.schema;
   if (!schema) throw new AppError('STORE_UNAVAILABLE', 'PostgreSQL has no current schema: check the search_path of the database user.');
   return schema;
+}
+
+function isVanishedSchema(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '3F000' || code === '42P01' || /schema "[^"]*" does not exist/.test(error instanceof Error ? error.message : '');
 }

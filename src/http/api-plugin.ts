@@ -1,17 +1,25 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { AppError } from '../errors.js';
-import type { ApiKeyPrincipal, ApiKeyScope, ApiKeyService } from '../identity/api-key-service.js';
+import { createAccessGuard } from '../identity/access-guard.js';
+import type { SessionGuardDependencies } from '../identity/access-guard.js';
+import type { ApiKeyPrincipal, ApiKeyService } from '../identity/api-key-service.js';
+import { findAccessProblem } from '../identity/route-access.js';
+import type { RouteAccess } from '../identity/route-access.js';
+import { SESSION_COOKIE } from '../identity/session-cookie.js';
+import type { SignedInUser } from '../identity/signed-in-user.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The scope an API key needs for this route. Every `/api/v1` route must declare one. */
-    scope?: ApiKeyScope;
+    /** Who may call this route (src/identity/route-access.ts). Every `/api/v1` route must declare it. */
+    access?: RouteAccess;
   }
   interface FastifyRequest {
+    /** The API key that authenticated this request, when one did (the business's services). */
     principal: ApiKeyPrincipal | null;
+    /** The signed-in user, when a session cookie authenticated this request (the dashboard). */
+    user: SignedInUser | null;
   }
 }
 
@@ -21,17 +29,20 @@ const DOCS_CSP =
   "default-src 'self'; base-uri 'self'; font-src 'self' data:; frame-ancestors 'none'; img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self'; form-action 'none'";
 
 export interface RegisterApiOptions {
-  apiKeys: ApiKeyService;
+  apiKeys: Pick<ApiKeyService, 'authenticate'>;
+  /** Sessions, MFA and roles (the identity slice's `guard`); without it only API keys authenticate. */
+  identity?: SessionGuardDependencies;
   version: string;
   /** Slices add their `/api/v1` routes here (zod schemas: they validate and they document). */
   registerRoutes(api: FastifyInstance): Promise<void>;
 }
 
 /**
- * The internal API for the business's services: JSON bodies parsed only here, every route
- * validated by its zod schema and described in the OpenAPI document at /api/docs, and every
- * `/api/v1` route behind an API key with the scope the route declares. A route that declares no
- * scope fails to register, so nothing is reachable by accident.
+ * The API for the business's services (API keys) and the dashboard (session cookies): JSON bodies
+ * parsed only here, every route validated by its zod schema and described in the OpenAPI document
+ * at /api/docs, and every `/api/v1` route behind the one access guard, applying the `config.access`
+ * the route declares. A route that declares none fails to register, so nothing is reachable by
+ * accident.
  */
 export async function registerApi(app: FastifyInstance, options: RegisterApiOptions): Promise<void> {
   await app.register(async (api) => {
@@ -39,14 +50,21 @@ export async function registerApi(app: FastifyInstance, options: RegisterApiOpti
     api.setSerializerCompiler(serializerCompiler);
     api.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: API_BODY_LIMIT_BYTES }, api.getDefaultJsonParser('error', 'error'));
     api.addHook('onRoute', (route) => {
-      if (route.url.startsWith(API_PREFIX) && !route.config?.scope) {
-        throw new Error(`route ${String(route.method)} ${route.url} declares no scope; every API route must`);
-      }
+      if (!route.url.startsWith(API_PREFIX)) return;
+      const problem = findAccessProblem(route.config?.access);
+      if (problem) throw new Error(`route ${String(route.method)} ${route.url} ${problem}`);
+      // The OpenAPI document says which credentials a route takes.
+      if (route.schema) route.schema = { ...route.schema, security: describeSecurity(route.config!.access!) };
     });
     await api.register(swagger, {
       openapi: {
         info: { title: 'Rampart API', version: options.version, description: 'Send WhatsApp messages through Rampart and follow their status.' },
-        components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (rmp_…) from `rampart keys create-api-key`.' } } },
+        components: {
+          securitySchemes: {
+            apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (rmp_…) from `rampart keys create-api-key`.' },
+            session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'A dashboard session (POST /api/v1/auth/login, then a second factor). State-changing requests also need the x-csrf-token header.' },
+          },
+        },
         security: [{ apiKey: [] }],
       },
       transform: jsonSchemaTransform,
@@ -59,21 +77,23 @@ export async function registerApi(app: FastifyInstance, options: RegisterApiOpti
       transformStaticCSP: () => DOCS_CSP,
     });
     api.decorateRequest('principal', null);
-    api.addHook('onRequest', async (request) => {
-      const scope = request.routeOptions.config?.scope;
-      if (!scope) return;
-      request.principal = await authenticate(options.apiKeys, request);
-      if (!request.principal.scopes.includes(scope)) throw new AppError('FORBIDDEN', `This API key lacks the ${scope} scope.`);
+    api.decorateRequest('user', null);
+    const guard = createAccessGuard({ apiKeys: options.apiKeys, identity: options.identity ?? null });
+    api.addHook('onRequest', async (request, reply) => {
+      const access = request.routeOptions.config?.access;
+      // Routes outside /api/v1 (the docs) declare nothing; every /api/v1 route was checked at registration.
+      if (access === undefined) return;
+      await guard.authorize(request, reply, access);
     });
     await options.registerRoutes(api);
   });
 }
 
-async function authenticate(apiKeys: ApiKeyService, request: FastifyRequest): Promise<ApiKeyPrincipal> {
-  const header = request.headers.authorization;
-  const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header.trim()) : null;
-  if (!match) throw Object.assign(new AppError('UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer rmp_…".'), { isBearerChallenge: true });
-  const principal = await apiKeys.authenticate(match[1]!);
-  if (!principal) throw Object.assign(new AppError('UNAUTHENTICATED', 'The API key is unknown or revoked.'), { isBearerChallenge: true });
-  return principal;
+function describeSecurity(access: RouteAccess): Record<string, string[]>[] {
+  if (access === 'public') return [];
+  const schemes: Record<string, string[]>[] = [];
+  if (access.apiKeyScope) schemes.push({ apiKey: [access.apiKeyScope] });
+  if (access.permission || access.signedIn) schemes.push({ session: access.permission ? [access.permission] : [] });
+  return schemes;
 }
+

@@ -37,7 +37,7 @@ export async function registerMediaUploadRoutes(
     scope.post(
       '/api/v1/media',
       {
-        config: { scope: 'messages:send' },
+        config: { access: { apiKeyScope: 'messages:send' } },
         schema: {
           summary: 'Upload media for a later send',
           description: 'multipart/form-data with one `file` part. Answers Meta\'s media id, to use as `image: { id }` (or video, audio, document, sticker) in POST /api/v1/messages.',

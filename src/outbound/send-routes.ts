@@ -19,7 +19,7 @@ export async function registerSendRoutes(app: FastifyInstance, { sends }: { send
   api.post(
     '/api/v1/messages',
     {
-      config: { scope: 'messages:send' },
+      config: { access: { apiKeyScope: 'messages:send' } },
       schema: {
         summary: 'Queue a message for sending',
         description:
@@ -51,7 +51,7 @@ export async function registerSendRoutes(app: FastifyInstance, { sends }: { send
   api.get(
     '/api/v1/messages/:id',
     {
-      config: { scope: 'messages:read' },
+      config: { access: { apiKeyScope: 'messages:read' } },
       schema: {
         summary: 'The status of a message sent through Rampart',
         tags: ['messages'],

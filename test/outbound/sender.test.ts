@@ -38,28 +38,29 @@ describe('sender against the Cloud API emulator', () => {
     return recipients;
   }
 
-  it('never meets 130429 with an 80 mps limit, and keeps close to 80 mps', async () => {
-    pair = await startSandboxPair({ emulator: { throughputPerSecond: 80 }, overrides: { RAMPART_SEND_RATE_PER_SECOND: '80' } });
-    await sendToMany(240);
+  // 40 rather than Meta's default 80 messages/s, so that even a loaded CI machine can send faster
+  // than the limit and the control below really meets it.
+  it('never meets 130429 at the number\'s limit, though every message was due at once', async () => {
+    pair = await startSandboxPair({ emulator: { throughputPerSecond: 40 }, overrides: { RAMPART_SEND_RATE_PER_SECOND: '40' } });
+    await sendToMany(160);
     await pair.waitForOutbox(30_000);
     const sends = (await pair.jobs()).filter((job) => job.kind === 'send-message');
     expect(sends.every((job) => job.state === 'done' && job.attempts === 0)).toBe(true);
     const times = pair.emulator.sentMessages().filter((message) => message.direction === 'outbound').map((message) => Date.parse(message.timestamp));
-    expect(times).toHaveLength(240);
-    // All were due at once; the governor spread them at 80/s (4 at once, then 236 over about 2.95 s).
-    const rate = (times.length - 4) / ((Math.max(...times) - Math.min(...times)) / 1000);
-    expect(rate).toBeGreaterThan(72);
-    expect(rate).toBeLessThan(84);
+    expect(times).toHaveLength(160);
+    // All were due at once, yet they went out no faster than 40/s plus the governor's burst of 2:
+    // 160 sends span at least (160 - 42) / 40 s. (How close to the rate it keeps is bench/outbound's job.)
+    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(((160 - 42) / 40) * 1000);
   });
 
   it('meets 130429 without the governor (the check above can fail), and retries until every message is sent', async () => {
-    pair = await startSandboxPair({ emulator: { throughputPerSecond: 80 }, overrides: { RAMPART_SEND_RATE_PER_SECOND: '0' } });
-    await sendToMany(240);
+    pair = await startSandboxPair({ emulator: { throughputPerSecond: 40 }, overrides: { RAMPART_SEND_RATE_PER_SECOND: '0' } });
+    await sendToMany(160);
     await pair.waitForOutbox(30_000);
     const sends = (await pair.jobs()).filter((job) => job.kind === 'send-message');
     expect(sends.some((job) => job.attempts > 0 && /130429/.test(job.last_error ?? ''))).toBe(true);
     expect(sends.every((job) => job.state === 'done')).toBe(true);
-    expect(pair.emulator.sentMessages()).toHaveLength(240);
+    expect(pair.emulator.sentMessages().filter((message) => message.direction === 'outbound')).toHaveLength(160);
   });
 
   it('spaces messages to one recipient so the pair limit (131056) is never met', async () => {
