@@ -67,6 +67,8 @@ export const errorCodes = {
   RATE_LIMITED: 429,
   /** Too much work queued; the caller (Meta) should retry later. */
   OVERLOADED: 503,
+  /** The audit log could not record the action, so it was not carried out (nothing was released). */
+  AUDIT_UNAVAILABLE: 503,
   /** The store could not commit; nothing was acknowledged. */
   STORE_UNAVAILABLE: 503,
   /** A ciphertext failed authentication: wrong key, wrong row/column, or tampered. */

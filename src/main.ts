@@ -1,6 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
+import { createAuditLog } from './audit/audit-log.js';
+import type { AuditLog } from './audit/audit-log.js';
+import { loadAuditSigner } from './audit/audit-signer.js';
+import { toAuditEntry } from './audit/security-event-entry.js';
 import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config/load-config.js';
@@ -45,6 +49,8 @@ export interface Rampart {
   /** Keyed blind indexes (phone numbers, message ids) of this deployment. */
   readonly index: BlindIndex;
   readonly apiKeys: ApiKeyService;
+  /** The tamper-evident audit log (RFC 9162 tree, signed checkpoints). */
+  readonly audit: AuditLog;
   /** Users, roles, sessions and second factors of the dashboard's staff. */
   readonly identity: IdentitySlice;
   readonly sends: SendService;
@@ -80,12 +86,18 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
     });
     const keys = createKeyStore({ kms, cache });
     const index = createBlindIndex(await keys.loadIndexRootKey(database.db));
+    const auditSigner = await loadAuditSigner({ db: database.db, signingKey: await keys.loadAuditSigningKey(database.db), logger });
+    const audit = createAuditLog({ db: database.db, dialect: database.dialect, signer: auditSigner, clock, logger: logger.child({ component: 'audit' }) });
+    audit.startCheckpointer({ intervalMs: 60_000 });
+    // After everything that may still append (app, workers, ingress writer), before the KMS and database.
+    closers.unshift(() => audit.close());
+    logger.info({ auditVerifierKey: audit.verifierKey }, 'audit checkpoints are signed with this key; pin it for `rampart audit verify --verifier-key`');
     const graph = createConfiguredGraphClient(config);
     if (graph) closers.push(async () => graph.close());
     let worker: OutboxWorker | null = null;
     const outbound = await createOutboundSlice({ config, logger, clock, database, keys, index, graph, onQueued: () => worker?.wake() });
     closers.push(outbound.close);
-    const media = createMediaSlice({ config, clock, db: database.db, keys, graph });
+    const media = createMediaSlice({ config, clock, db: database.db, keys, graph, audit });
     const consent = createConsentReaction({ config, clock });
     const forwarding = createForwardingSlice({ config, clock, logger, db: database.db, keys });
     const eventStore = createEventStore({ keys, index, clock, reactions: [consent, ...outbound.reactions, ...media.reactions, ...forwarding.reactions] });
@@ -117,8 +129,9 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
       settings: config.identity,
       secretKeys: createSystemKeyring(keys, database.db),
       apiKeys,
-      // Until the audit log is wired in: security events reach the log (never secrets or emails).
-      recordSecurityEvent: async (event) => logger.info({ securityEvent: event }, 'security event'),
+      recordSecurityEvent: async (event) => {
+        await audit.append(toAuditEntry(event));
+      },
     });
 
     const redis = config.http.redisUrl ? connectRedis(config.http.redisUrl.reveal(), logger) : null;
@@ -152,6 +165,7 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
       database,
       index,
       apiKeys,
+      audit,
       identity,
       sends: outbound.sends,
       worker,

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAuditCommand } from './audit-command.js';
 import { version } from '../version.js';
 import { registerKeysCommand } from './keys-command.js';
 import { registerMigrateCommand } from './migrate-command.js';
@@ -14,6 +15,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerStartCommand(program);
+registerAuditCommand(program);
 registerMigrateCommand(program);
 registerKeysCommand(program);
 registerSandboxCommand(program);

@@ -89,7 +89,27 @@ export function createKeyStore({ kms, cache }: { kms: KmsProvider; cache: DataKe
     return kms.unwrapKey(fromColumns(stored), context);
   }
 
-  return { createDataKey, openDataKey, getDataKey, deleteDataKey, getSystemKey, loadIndexRootKey };
+  /**
+   * The 32-byte Ed25519 seed that signs audit checkpoints: created once, stored wrapped, unwrapped
+   * at start, wrapped for the KMS's `signing-key` purpose.
+   */
+  async function loadAuditSigningKey(db: Executor): Promise<Buffer> {
+    const purpose = 'audit-checkpoint-signing';
+    const context: WrapContext = { purpose: 'signing-key', keyId: purpose, contactId: '' };
+    const row = await db.selectFrom('key_material').selectAll().where('purpose', '=', purpose).executeTakeFirst();
+    if (row) return kms.unwrapKey(fromColumns(row), context);
+    const wrapped = await kms.wrapKey(randomBytes(32), context);
+    await db
+      .insertInto('key_material')
+      .values({ purpose, ...toColumns(wrapped), created_at: Date.now() })
+      .onConflict((conflict) => conflict.column('purpose').doNothing())
+      .execute();
+    // Two gateways starting together: the stored key is the one every process must sign with.
+    const stored = await db.selectFrom('key_material').selectAll().where('purpose', '=', purpose).executeTakeFirstOrThrow();
+    return kms.unwrapKey(fromColumns(stored), context);
+  }
+
+  return { createDataKey, openDataKey, getDataKey, deleteDataKey, getSystemKey, loadIndexRootKey, loadAuditSigningKey };
 }
 
 export type KeyStore = ReturnType<typeof createKeyStore>;

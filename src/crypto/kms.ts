@@ -5,7 +5,7 @@
 
 /** Bound into every wrap as AAD, so a wrapped key only unwraps for the key and owner it was made for. */
 export interface WrapContext {
-  purpose: 'data-key' | 'index-key';
+  purpose: 'data-key' | 'index-key' | 'signing-key';
   keyId: string;
   /** '' when the key does not belong to a contact. */
   contactId: string;

@@ -25,7 +25,7 @@ export { parseMasterKey } from './master-key.js';
 
 export const LOCAL_KMS_PROVIDER = 'local';
 const WRAP_DOMAIN = 'rampart/local-kms/wrap/v1';
-const WRAP_PURPOSES: ReadonlySet<string> = new Set(['data-key', 'index-key']);
+const WRAP_PURPOSES: ReadonlySet<string> = new Set(['data-key', 'index-key', 'signing-key']);
 
 export interface LocalKmsOptions {
   keyringPath: string;

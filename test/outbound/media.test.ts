@@ -37,6 +37,10 @@ describe('customer media', () => {
     expect(download.headers.get('x-content-type-options')).toBe('nosniff');
     const bytes = Buffer.from(await download.arrayBuffer());
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(createHash('sha256').update(PNG).digest('hex'));
+    // The decrypting read is audited: one entry, naming the contact by its pseudonym.
+    const entries = await pair.gateway.rampart.database.db.selectFrom('audit_entries').selectAll().where('action', '=', 'media.download').execute();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ subject_contact_id: media!.contact_id, outcome: 'success', actor_type: 'api-key' });
 
     const { key: sender } = await pair.gateway.rampart.apiKeys.createApiKey('no-media', ['messages:send']);
     expect((await fetch(`${pair.gateway.url}/api/v1/media/${media!.id}`, { headers: { authorization: `Bearer ${sender}` } })).status).toBe(403);

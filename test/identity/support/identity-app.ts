@@ -1,3 +1,4 @@
+import { createAuditLog } from '../../../src/audit/audit-log.js';
 import { Writable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fastify';
 import type { Clock } from '../../../src/clock.js';
@@ -73,7 +74,8 @@ export async function startIdentityApp(
   const keys = createKeyStore({ kms, cache: createDataKeyCache({ ...config.dataKeyCache, maxEntries: 1_000, clock }) });
   const index = createBlindIndex(await keys.loadIndexRootKey(db.db));
   const outbound = await createOutboundSlice({ config, logger, clock, database: db, keys, index, graph: null, onQueued: () => undefined });
-  const media = createMediaSlice({ config, clock, db: db.db, keys, graph: null });
+  const audit = createAuditLog({ db: db.db, dialect: db.dialect, signer: null, clock, logger });
+  const media = createMediaSlice({ config, clock, db: db.db, keys, graph: null, audit });
   const apiKeys = createApiKeyService({ db: db.db, clock });
   const events: SecurityEvent[] = [];
   const identity = createIdentitySlice({
@@ -115,6 +117,7 @@ export async function startIdentityApp(
     close: async () => {
       await app.close();
       await outbound.close();
+      await audit.close();
       await kms.close();
       await db.close();
     },

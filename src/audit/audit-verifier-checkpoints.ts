@@ -1,0 +1,122 @@
+/**
+ * The checkpoints side of the verification walk: checkpoints are read in pages, in size order, and
+ * each is checked when the entry walk reaches its size: signature and origin under the trusted key,
+ * the row against its note, the recomputed root against the signed one, and a consistency proof
+ * (from the stored nodes, as a witness would get it) from the checkpoint before.
+ */
+import type { Kysely } from 'kysely';
+import type { DatabaseSchema } from '../db/database-schema.js';
+import type { StoredCheckpoint } from './audit-repository.js';
+import { createStoredNodeSource, listCheckpoints } from './audit-repository.js';
+import type { AuditFinding, LatestCheckpoint } from './audit-verdict.js';
+import { verifyCheckpoint } from './checkpoint.js';
+import type { Checkpoint } from './checkpoint.js';
+import { areHashesEqual, computeFrontierRoot, createConsistencyProof, verifyConsistencyProof } from './merkle-tree.js';
+import type { MerkleFrontier } from './merkle-tree.js';
+import type { NoteVerifierKey } from './signed-note.js';
+
+export interface CheckpointWalk {
+  /** Checks every checkpoint of exactly the frontier's size (and flags any the walk has passed). */
+  checkAt(frontier: MerkleFrontier, keyProblem: string | null): Promise<AuditFinding | null>;
+  /** After the last entry: a checkpoint beyond it means the log was truncated. */
+  checkNoneBeyond(size: number): Promise<AuditFinding | null>;
+  checkedCount(): number;
+  latest(): LatestCheckpoint | null;
+}
+
+export function createCheckpointWalk(db: Kysely<DatabaseSchema>, key: NoteVerifierKey | null, pageSize: number): CheckpointWalk {
+  const nodes = createStoredNodeSource(db);
+  let buffered: StoredCheckpoint[] = [];
+  let afterSize = Number.MIN_SAFE_INTEGER;
+  let isExhausted = false;
+  let previous: Checkpoint | null = null;
+  let latest: StoredCheckpoint | null = null;
+  let checked = 0;
+
+  async function peek(): Promise<StoredCheckpoint | undefined> {
+    if (buffered.length === 0 && !isExhausted) {
+      buffered = await listCheckpoints(db, { afterSize, limit: pageSize });
+      isExhausted = buffered.length < pageSize;
+      afterSize = buffered.at(-1)?.treeSize ?? afterSize;
+    }
+    return buffered[0];
+  }
+
+  function open(row: StoredCheckpoint, keyProblem: string | null): Checkpoint | AuditFinding {
+    const at = { checkpointSize: row.treeSize };
+    if (!key) return { reason: 'no-verifier-key', sequence: null, ...at, detail: `checkpoint ${row.treeSize} cannot be checked: ${keyProblem ?? 'no key'}` };
+    const verdict = verifyCheckpoint(row.note, { origin: key.name, verifierKey: key });
+    if (!verdict.isValid) return { reason: 'checkpoint-invalid', sequence: null, ...at, detail: `checkpoint ${row.treeSize}: ${verdict.reason}: ${verdict.detail}` };
+    const signed = verdict.checkpoint;
+    if (signed.size !== row.treeSize || !areHashesEqual(signed.rootHash, row.rootHash)) {
+      return { reason: 'checkpoint-row-mismatch', sequence: null, ...at, detail: `checkpoint row ${row.treeSize} does not match its signed note (size ${signed.size})` };
+    }
+    return signed;
+  }
+
+  async function checkOne(row: StoredCheckpoint, frontier: MerkleFrontier, keyProblem: string | null): Promise<AuditFinding | null> {
+    const opened = open(row, keyProblem);
+    if ('reason' in opened) return opened;
+    const from = previous?.size ?? 0;
+    if (!areHashesEqual(computeFrontierRoot(frontier), opened.rootHash)) {
+      return {
+        reason: 'checkpoint-root-mismatch',
+        sequence: from,
+        checkpointSize: row.treeSize,
+        detail: `an entry in ${from}–${row.treeSize - 1} is not what checkpoint ${row.treeSize} signed (its stored hashes were rewritten to match)`,
+      };
+    }
+    if (previous && previous.size > 0) {
+      const finding = await checkConsistency(previous, opened);
+      if (finding) return finding;
+    }
+    previous = opened;
+    latest = row;
+    checked += 1;
+    return null;
+  }
+
+  async function checkConsistency(older: Checkpoint, newer: Checkpoint): Promise<AuditFinding | null> {
+    const inconsistent = (why: string): AuditFinding => ({
+      reason: 'checkpoints-inconsistent',
+      sequence: older.size,
+      checkpointSize: newer.size,
+      detail: `checkpoints ${older.size} and ${newer.size}: ${why}`,
+    });
+    try {
+      const proof = await createConsistencyProof(nodes, older.size, newer.size);
+      const verdict = verifyConsistencyProof({ size1: older.size, size2: newer.size, root1: older.rootHash, root2: newer.rootHash, proof });
+      return verdict.isValid ? null : inconsistent(`${verdict.reason}: ${verdict.detail}`);
+    } catch {
+      return inconsistent('the stored nodes cannot produce a consistency proof');
+    }
+  }
+
+  return {
+    async checkAt(frontier, keyProblem) {
+      for (let next = await peek(); next !== undefined && next.treeSize <= frontier.size; next = await peek()) {
+        buffered.shift();
+        if (next.treeSize < frontier.size) {
+          return { reason: 'checkpoint-invalid', sequence: null, checkpointSize: next.treeSize, detail: `checkpoint of size ${next.treeSize} is not a tree size` };
+        }
+        const finding = await checkOne(next, frontier, keyProblem);
+        if (finding) return finding;
+      }
+      return null;
+    },
+    async checkNoneBeyond(size) {
+      const beyond = await peek();
+      if (!beyond) return null;
+      const opened = open(beyond, 'no verifier key');
+      if ('reason' in opened) return opened;
+      return {
+        reason: 'log-truncated',
+        sequence: size,
+        checkpointSize: beyond.treeSize,
+        detail: `checkpoint ${beyond.treeSize} signs ${beyond.treeSize} entries, but entries from ${size} on are gone`,
+      };
+    },
+    checkedCount: () => checked,
+    latest: () => latest,
+  };
+}

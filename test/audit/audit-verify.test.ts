@@ -1,0 +1,233 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Updateable } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AuditEntryTable } from '../../src/audit/audit.table.js';
+import { signCheckpointIfGrown } from '../../src/audit/audit-checkpointer.js';
+import { verifyAuditLog } from '../../src/audit/audit-verifier.js';
+import type { AuditVerdict } from '../../src/audit/audit-verifier.js';
+import { signCheckpoint } from '../../src/audit/checkpoint.js';
+import { createNoteSigner } from '../../src/audit/signed-note.js';
+import type { Db } from '../../src/db/database.js';
+import { dialects, missingPostgresMessage, postgresUrl } from '../support/databases.js';
+import { noteSkippedWhen } from '../support/skip-notice.js';
+import type { AuditFixture } from './support/audit-fixture.js';
+import { conversationRead, openAuditLog, useAuditDatabase } from './support/audit-fixture.js';
+import { insertEntryAt, readEntry, rewriteAllHashes, swapEntries } from './support/tampering.js';
+
+noteSkippedWhen(postgresUrl === undefined, 'audit verification on postgres', missingPostgresMessage);
+
+/** 23 entries; checkpoints signed at sizes 8, 16 and 20. */
+async function buildLog(fixture: AuditFixture): Promise<void> {
+  for (let seq = 0; seq < 23; seq += 1) {
+    await fixture.log.append(conversationRead({ details: { messages: seq } }));
+    if ([8, 16, 20].includes(seq + 1)) await fixture.log.signCheckpoint();
+  }
+}
+
+function expectBroken(verdict: AuditVerdict, reason: string, sequence: number | null): void {
+  expect(verdict.isIntact ? 'intact' : { reason: verdict.reason, sequence: verdict.sequence }).toEqual({ reason, sequence });
+}
+
+for (const dialect of dialects) {
+  describe.skipIf(!dialect.isAvailable)(`audit verification on ${dialect.name}`, () => {
+    const suiteDatabase = useAuditDatabase(dialect);
+    let fixture: AuditFixture | undefined;
+    afterEach(async () => {
+      await fixture?.log.close();
+      await fixture?.database.close();
+      fixture = undefined;
+    });
+
+    async function open(): Promise<{ db: Db; verifierKey: string; fixture: AuditFixture }> {
+      fixture = await openAuditLog(suiteDatabase());
+      await buildLog(fixture);
+      return { db: fixture.database.db, verifierKey: fixture.signer.verifierKey, fixture };
+    }
+
+    it('passes an intact log, in pages of any size, reporting counts and the latest checkpoint', async () => {
+      const { db, verifierKey } = await open();
+      for (const pageSize of [1, 5, 8, 1_000]) {
+        const verdict = await verifyAuditLog(db, { verifierKey, pageSize });
+        expect(verdict).toMatchObject({ isIntact: true, entriesChecked: 23, checkpointsChecked: 3, trustedKey: { verifierKey, source: 'given' } });
+        expect(verdict.isIntact && verdict.latestCheckpoint?.treeSize).toBe(20);
+      }
+      expect(await verifyAuditLog(db)).toMatchObject({ isIntact: true, trustedKey: { verifierKey, source: 'database' } });
+    });
+
+    it('names the edited entry whichever column was changed', async () => {
+      const { db, verifierKey } = await open();
+      const edits: Updateable<AuditEntryTable>[] = [
+        { entry_id: randomUUID() },
+        { occurred_at: (await readEntry(db, 11)).occurredAt + 1 },
+        { actor_type: 'system' },
+        { actor_id: randomUUID() },
+        { actor_label: 'someone' },
+        { action: 'contact.export' },
+        { resource_type: 'media' },
+        { resource_id: randomUUID() },
+        { subject_contact_id: randomUUID() },
+        { subject_contact_id: null },
+        { source_address: '198.51.100.1' },
+        { source_address: null },
+        { request_id: 'req-other' },
+        { outcome: 'denied' },
+        { details: '{"messages":12}' },
+        { leaf_hash: randomBytes(32) },
+      ];
+      const original = await readEntry(db, 11);
+      for (const edit of edits) {
+        await db.updateTable('audit_entries').set(edit).where('seq', '=', 11).execute();
+        const verdict = await verifyAuditLog(db, { verifierKey, pageSize: 5 });
+        expect({ edit: Object.keys(edit)[0], reason: verdict.isIntact ? 'intact' : verdict.reason, sequence: verdict.isIntact ? null : verdict.sequence }).toEqual({
+          edit: Object.keys(edit)[0],
+          reason: 'leaf-hash-mismatch',
+          sequence: 11,
+        });
+        await db
+          .updateTable('audit_entries')
+          .set({ ...toColumns(original) })
+          .where('seq', '=', 11)
+          .execute();
+      }
+      expect((await verifyAuditLog(db, { verifierKey })).isIntact).toBe(true);
+    });
+
+    it('catches an edit whose leaf hash, nodes and head were all recomputed, at the checkpoint that covers it', async () => {
+      const { db, verifierKey } = await open();
+      await db.updateTable('audit_entries').set({ outcome: 'denied' }).where('seq', '=', 11).execute();
+      await rewriteAllHashes(db);
+      const verdict = await verifyAuditLog(db, { verifierKey });
+      expect(verdict).toMatchObject({ isIntact: false, reason: 'checkpoint-root-mismatch', sequence: 8, checkpointSize: 16 });
+      expect(verdict.isIntact ? '' : verdict.detail).toContain('8–15');
+    });
+
+    it('cannot tell a thoroughly rewritten entry after the newest checkpoint from the database alone (README)', async () => {
+      const { db, verifierKey } = await open();
+      await db.updateTable('audit_entries').set({ outcome: 'denied' }).where('seq', '=', 21).execute();
+      await rewriteAllHashes(db);
+      expect((await verifyAuditLog(db, { verifierKey })).isIntact).toBe(true);
+    });
+
+    it('names a deleted entry, in the middle and at the end', async () => {
+      const { db, verifierKey } = await open();
+      await db.deleteFrom('audit_entries').where('seq', '=', 22).execute();
+      expectBroken(await verifyAuditLog(db, { verifierKey }), 'entry-missing', 22);
+      await db.deleteFrom('audit_entries').where('seq', '=', 11).execute();
+      expectBroken(await verifyAuditLog(db, { verifierKey, pageSize: 4 }), 'entry-missing', 11);
+    });
+
+    it('names the first of two entries that were swapped', async () => {
+      const { db, verifierKey } = await open();
+      await swapEntries(db, 5, 13);
+      expectBroken(await verifyAuditLog(db, { verifierKey }), 'leaf-hash-mismatch', 5);
+    });
+
+    it('names an inserted entry, even one with a correct leaf hash for its position', async () => {
+      const { db, verifierKey } = await open();
+      await insertEntryAt(db, 11, await readEntry(db, 3));
+      expectBroken(await verifyAuditLog(db, { verifierKey }), 'node-mismatch', 11);
+    });
+
+    it('names an entry appended behind the log\'s back', async () => {
+      const { db, verifierKey } = await open();
+      await insertEntryAt(db, 23, await readEntry(db, 3));
+      expectBroken(await verifyAuditLog(db, { verifierKey }), 'node-missing', 23);
+    });
+
+    it('reports truncation below the latest checkpoint, even when the head and nodes were rewritten to match', async () => {
+      const { db, verifierKey } = await open();
+      await db.deleteFrom('audit_entries').where('seq', '>=', 17).execute();
+      expectBroken(await verifyAuditLog(db, { verifierKey }), 'log-truncated', 17);
+      await rewriteAllHashes(db);
+      const verdict = await verifyAuditLog(db, { verifierKey });
+      expect(verdict).toMatchObject({ isIntact: false, reason: 'log-truncated', sequence: 17, checkpointSize: 20 });
+    });
+
+    it('rejects a checkpoint whose signature was forged', async () => {
+      const { db, verifierKey } = await open();
+      const row = await db.selectFrom('audit_checkpoints').select('note').where('tree_size', '=', 16).executeTakeFirstOrThrow();
+      const [text, signature] = row.note.split('\n\n') as [string, string];
+      const signatureBytes = Buffer.from(signature.split(' ')[2]!.trim(), 'base64');
+      signatureBytes[10]! ^= 0x01;
+      const forged = `${text}\n\n${signature.split(' ').slice(0, 2).join(' ')} ${signatureBytes.toString('base64')}\n`;
+      await db.updateTable('audit_checkpoints').set({ note: forged }).where('tree_size', '=', 16).execute();
+      const verdict = await verifyAuditLog(db, { verifierKey });
+      expect(verdict).toMatchObject({ isIntact: false, reason: 'checkpoint-invalid', sequence: null, checkpointSize: 16 });
+      expect(verdict.isIntact ? '' : verdict.detail).toContain('signature-invalid');
+    });
+
+    it('rejects a validly signed checkpoint whose root the entries do not produce, and a row that disagrees with its note', async () => {
+      const { db, verifierKey, fixture: built } = await open();
+      const wrongRoot = randomBytes(32);
+      const note = signCheckpoint({ origin: built.signer.keyName, size: 16, rootHash: wrongRoot }, [built.signer]);
+      const original = await db.selectFrom('audit_checkpoints').selectAll().where('tree_size', '=', 16).executeTakeFirstOrThrow();
+      await db.updateTable('audit_checkpoints').set({ note, root_hash: wrongRoot }).where('tree_size', '=', 16).execute();
+      expect(await verifyAuditLog(db, { verifierKey })).toMatchObject({ isIntact: false, reason: 'checkpoint-root-mismatch', sequence: 8, checkpointSize: 16 });
+
+      await db.updateTable('audit_checkpoints').set({ note: original.note }).where('tree_size', '=', 16).execute();
+      expect(await verifyAuditLog(db, { verifierKey })).toMatchObject({ isIntact: false, reason: 'checkpoint-row-mismatch', checkpointSize: 16 });
+    });
+
+    it('catches a replaced verifier key when the real one is given, and only then', async () => {
+      const { db, verifierKey, fixture: built } = await open();
+      // The attacker rewrites an entry, re-signs every checkpoint with a key of their own, and publishes it.
+      const attacker = createNoteSigner({ keyName: built.signer.keyName, privateKey: randomBytes(32) });
+      await db.updateTable('audit_entries').set({ outcome: 'denied' }).where('seq', '=', 3).execute();
+      await rewriteAllHashes(db);
+      await db.deleteFrom('audit_checkpoints').execute();
+      await db.updateTable('audit_head').set({ verifier_key: attacker.verifierKey }).execute();
+      await signCheckpointIfGrown({ db, signer: attacker, clock: { now: () => 0 } });
+
+      expect(await verifyAuditLog(db)).toMatchObject({ isIntact: true, trustedKey: { source: 'database', verifierKey: attacker.verifierKey } });
+      const pinned = await verifyAuditLog(db, { verifierKey });
+      expect(pinned).toMatchObject({ isIntact: false, reason: 'checkpoint-invalid', checkpointSize: 23 });
+      expect(pinned.isIntact ? '' : pinned.detail).toContain('no-signature-from-key');
+    });
+
+    it('flags a stored verifier key that differs from the pinned one even when every signature checks', async () => {
+      const { db, verifierKey } = await open();
+      const other = createNoteSigner({ keyName: 'rampart/other/audit', privateKey: randomBytes(32) });
+      await db.updateTable('audit_head').set({ verifier_key: other.verifierKey }).execute();
+      expectBroken(await verifyAuditLog(db, { verifierKey }), 'verifier-key-replaced', null);
+      expect(await verifyAuditLog(db)).toMatchObject({ isIntact: false, reason: 'checkpoint-invalid', checkpointSize: 8 });
+    });
+
+    it('names the entry whose stored subtree was changed, and flags stray nodes and entries outside the sequence', async () => {
+      const { db, verifierKey } = await open();
+      await db.updateTable('audit_nodes').set({ hash: randomBytes(32) }).where('level', '=', 2).where('node_index', '=', 1).execute();
+      expectBroken(await verifyAuditLog(db, { verifierKey }), 'node-mismatch', 7);
+      await rewriteAllHashes(db);
+      await db.insertInto('audit_nodes').values({ level: 9, node_index: 9, hash: randomBytes(32) }).execute();
+      expectBroken(await verifyAuditLog(db, { verifierKey }), 'unexpected-nodes', null);
+      await db.deleteFrom('audit_nodes').where('level', '=', 9).execute();
+      const stray = await readEntry(db, 2);
+      await db.insertInto('audit_entries').values({ ...toColumns(stray), seq: -1, entry_id: randomUUID() }).execute();
+      expectBroken(await verifyAuditLog(db, { verifierKey }), 'entry-outside-sequence', null);
+    });
+
+    it('throws on a malformed verifier key given by the caller (a usage error, not a verdict)', async () => {
+      const { db } = await open();
+      await expect(verifyAuditLog(db, { verifierKey: 'not-a-key' })).rejects.toThrow(RangeError);
+    });
+  });
+}
+
+function toColumns(entry: Awaited<ReturnType<typeof readEntry>>): AuditEntryTable {
+  return {
+    seq: entry.seq,
+    entry_id: entry.entryId,
+    occurred_at: entry.occurredAt,
+    actor_type: entry.actorType,
+    actor_id: entry.actorId,
+    actor_label: entry.actorLabel,
+    action: entry.action,
+    resource_type: entry.resourceType,
+    resource_id: entry.resourceId,
+    subject_contact_id: entry.subjectContactId,
+    source_address: entry.sourceAddress,
+    request_id: entry.requestId,
+    outcome: entry.outcome,
+    details: entry.details,
+    leaf_hash: entry.leafHash,
+  };
+}
