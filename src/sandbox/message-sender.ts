@@ -78,11 +78,15 @@ export function createMessageSender(options: MessageSenderOptions) {
   const { clock, conversations } = options;
   const throughput = createTokenBucket({ capacity: options.throughputPerSecond, refillEveryMs: 1000 / options.throughputPerSecond, clock });
   const pairBuckets = new Map<string, TokenBucket>();
+  let lastPrunedAt = -Infinity;
 
   function pairBucketOf(waId: string): TokenBucket {
     let bucket = pairBuckets.get(waId);
     if (!bucket) {
-      if (pairBuckets.size >= MAX_PAIR_BUCKETS) {
+      // At most one scan per refill interval: no bucket can have refilled sooner, and scanning on
+      // every new recipient stalled fast senders with many recipients.
+      if (pairBuckets.size >= MAX_PAIR_BUCKETS && clock.now() - lastPrunedAt >= options.pairRateLimit.refillEveryMs) {
+        lastPrunedAt = clock.now();
         for (const [key, candidate] of pairBuckets) if (candidate.isFull()) pairBuckets.delete(key);
       }
       bucket = createTokenBucket({ capacity: options.pairRateLimit.burst, refillEveryMs: options.pairRateLimit.refillEveryMs, clock });
