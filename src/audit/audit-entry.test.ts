@@ -45,6 +45,13 @@ describe('audit entry validation', () => {
     }
   });
 
+  it('accepts Rampart ids in details even when their hex digits run long, and still refuses a number beside them', () => {
+    // A UUID whose digits run past seven (with dashes between): ids like this are common.
+    const id = '12345678-9012-4345-8678-901234567890';
+    expect(problemsOf({ ...valid, details: { userId: id, before: `admin,${id}` } })).toBe('accepted');
+    expect(problemsOf({ ...valid, details: { note: `${id} +49 151 1234 5678` } })).toContain('details.note');
+  });
+
   it('refuses fields it does not know (no free-form place for message text), control characters and oversized details', () => {
     expect(problemsOf({ ...valid, messageText: 'hello' })).toContain('messageText');
     expect(problemsOf({ ...valid, actor: { ...valid.actor, label: 'crm\nforged line' } })).toContain('actor.label');

@@ -70,6 +70,8 @@ export interface AuditRecord {
 
 // Seven or more digits, however separated: the shape of a phone number in free text.
 const PHONE_LIKE = /\+?\d(?:[\s().-]*\d){6,}/;
+// Rampart's ids are UUIDs; their hex digits often run seven long, so they are taken out before the phone check.
+const UUID_ANYWHERE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 // An identifier that is nothing but a long number is most likely a phone number (a wa_id).
 const NUMBER_ONLY = /^\+?\d{7,}$/;
 
@@ -85,7 +87,7 @@ const freeText = (maxLength: number) =>
     .max(maxLength)
     // Control characters would let one entry's text pose as two lines in an export or a terminal.
     .refine((value) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u.test(value), 'must not contain control characters')
-    .refine((value) => !PHONE_LIKE.test(value), 'must not contain a phone-number-like run of digits');
+    .refine((value) => !PHONE_LIKE.test(value.replace(UUID_ANYWHERE, ' ')), 'must not contain a phone-number-like run of digits');
 
 const dottedName = z.string().max(100).regex(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*$/, 'must be dotted lowercase words');
 
