@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { equalsConstantTime } from '../crypto/primitives.js';
 
 /**
  * `<data dir>/sandbox-emulator.json` tells `rampart sandbox say` where the running emulator
@@ -61,7 +62,8 @@ export async function readDiscoveryFile(dataDir: string): Promise<DiscoveryRecor
 /** Removes the file if it still names this control token; returns whether it did. */
 export async function removeDiscoveryFile(dataDir: string, controlToken: string): Promise<boolean> {
   const current = await readDiscoveryFile(dataDir).catch(() => null);
-  if (current?.controlToken !== controlToken) return false;
+  // Tokens are compared in constant time, as every secret is, even where nothing is at stake.
+  if (!current || !equalsConstantTime(Buffer.from(current.controlToken, 'utf8'), Buffer.from(controlToken, 'utf8'))) return false;
   await unlink(discoveryFilePath(dataDir)).catch(() => undefined);
   return true;
 }
