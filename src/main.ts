@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { createAuditLog } from './audit/audit-log.js';
 import type { AuditLog } from './audit/audit-log.js';
+import { registerAuditRoutes } from './audit/audit-routes.js';
 import { loadAuditSigner } from './audit/audit-signer.js';
 import { toAuditEntry } from './audit/security-event-entry.js';
 import { systemClock } from './clock.js';
@@ -10,6 +11,7 @@ import type { Clock } from './clock.js';
 import type { Config } from './config/load-config.js';
 import { createEventStore } from './conversations/event-store.js';
 import type { StoreResult } from './conversations/event-store.js';
+import { createInboxSlice } from './conversations/inbox-slice.js';
 import { createMediaSlice } from './conversations/media-slice.js';
 import { createMessageReader } from './conversations/message-reader.js';
 import type { MessageReader } from './conversations/message-reader.js';
@@ -26,6 +28,8 @@ import { createOutboxWorker } from './db/outbox-worker.js';
 import type { OutboxWorker } from './db/outbox-worker.js';
 import { registerApi } from './http/api-plugin.js';
 import { createApp } from './http/create-app.js';
+import { registerDashboard } from './http/dashboard-routes.js';
+import { registerSettingsRoutes } from './http/settings-routes.js';
 import { createApiKeyService } from './identity/api-key-service.js';
 import { createIdentitySlice } from './identity/identity-slice.js';
 import type { IdentitySlice } from './identity/identity-slice.js';
@@ -98,6 +102,7 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
     const outbound = await createOutboundSlice({ config, logger, clock, database, keys, index, graph, onQueued: () => worker?.wake() });
     closers.push(outbound.close);
     const media = createMediaSlice({ config, clock, db: database.db, keys, graph, audit });
+    const inbox = createInboxSlice({ config, clock, database, keys, index, audit, sends: outbound.sends });
     const consent = createConsentReaction({ config, clock });
     const forwarding = createForwardingSlice({ config, clock, logger, db: database.db, keys });
     const eventStore = createEventStore({ keys, index, clock, reactions: [consent, ...outbound.reactions, ...media.reactions, ...forwarding.reactions] });
@@ -154,8 +159,12 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
             await identity.registerRoutes(api);
             await outbound.registerRoutes(api);
             await media.registerRoutes(api);
+            await inbox.registerRoutes(api);
+            await registerAuditRoutes(api, { db: database.db, audit, clock });
+            await registerSettingsRoutes(api, { config });
           },
         });
+        await root.register(registerDashboard);
       },
     });
     // Fastify's close waits for in-flight requests, which wait for their batches.

@@ -5,7 +5,7 @@ import type { Db } from '../db/database.js';
 import { AppError } from '../errors.js';
 
 /** What an API key may do. Routes declare the scope they need; a key holds a list of them. */
-export const apiKeyScopes = ['messages:send', 'messages:read', 'media:read', 'events:read'] as const;
+export const apiKeyScopes = ['messages:send', 'messages:read', 'media:read', 'events:read', 'audit:read', 'metrics:read'] as const;
 export type ApiKeyScope = (typeof apiKeyScopes)[number];
 
 export interface ApiKeyPrincipal {

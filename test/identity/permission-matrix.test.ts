@@ -136,6 +136,8 @@ const designed: Record<string, { row: Row; scope?: ApiKeyScope }> = {
   'GET /api/v1/messages/:id': { row: serviceOnly(), scope: 'messages:read' },
   'POST /api/v1/media': { row: serviceOnly(), scope: 'messages:send' },
   'GET /api/v1/media/:id': { row: serviceOnly(), scope: 'media:read' },
+  // The inbox (src/conversations/inbox-*.ts).
+  // The audit log, settings and metrics (src/audit/audit-routes.ts, src/http/settings-routes.ts).
 };
 
 const callers: readonly Caller[] = ['anonymous', 'pendingWithFactor', 'pendingWithoutFactor', ...roles, 'adminWithStaleMfa', 'apiKeyWithScope', 'apiKeyWithoutScope'];

@@ -4,7 +4,13 @@ import type { FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fast
 import type { Clock } from '../../../src/clock.js';
 import type { SettingName } from '../../../src/config/config-schema.js';
 import type { Config } from '../../../src/config/load-config.js';
+import { createInboxSlice } from '../../../src/conversations/inbox-slice.js';
 import { createMediaSlice } from '../../../src/conversations/media-slice.js';
+import { registerAuditRoutes } from '../../../src/audit/audit-routes.js';
+import type { AuditLog } from '../../../src/audit/audit-log.js';
+import type { BlindIndex } from '../../../src/crypto/blind-index.js';
+import type { KeyStore } from '../../../src/crypto/key-store.js';
+import { registerSettingsRoutes } from '../../../src/http/settings-routes.js';
 import { createBlindIndex } from '../../../src/crypto/blind-index.js';
 import { createDataKeyCache } from '../../../src/crypto/data-key-cache.js';
 import { createKeyStore } from '../../../src/crypto/key-store.js';
@@ -46,6 +52,9 @@ export interface IdentityApp {
   identity: IdentitySlice;
   apiKeys: ApiKeyService;
   clock: ManualClock;
+  keys: KeyStore;
+  index: BlindIndex;
+  audit: AuditLog;
   /** Every security event the slice reported, in order (the audit log's stand-in). */
   events: SecurityEvent[];
   close(): Promise<void>;
@@ -76,6 +85,7 @@ export async function startIdentityApp(
   const outbound = await createOutboundSlice({ config, logger, clock, database: db, keys, index, graph: null, onQueued: () => undefined });
   const audit = createAuditLog({ db: db.db, dialect: db.dialect, signer: null, clock, logger });
   const media = createMediaSlice({ config, clock, db: db.db, keys, graph: null, audit });
+  const inbox = createInboxSlice({ config, clock, database: db, keys, index, audit, sends: outbound.sends });
   const apiKeys = createApiKeyService({ db: db.db, clock });
   const events: SecurityEvent[] = [];
   const identity = createIdentitySlice({
@@ -101,6 +111,9 @@ export async function startIdentityApp(
           await identity.registerRoutes(api);
           await outbound.registerRoutes(api);
           await media.registerRoutes(api);
+          await inbox.registerRoutes(api);
+          await registerAuditRoutes(api, { db: db.db, audit, clock });
+          await registerSettingsRoutes(api, { config });
         },
       });
     },
@@ -113,6 +126,9 @@ export async function startIdentityApp(
     identity,
     apiKeys,
     clock,
+    keys,
+    index,
+    audit,
     events,
     close: async () => {
       await app.close();
