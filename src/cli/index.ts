@@ -7,6 +7,7 @@ import { registerOutboxCommand } from './outbox-command.js';
 import { registerSandboxCommand } from './sandbox-command.js';
 import { registerUsersCommand } from './users-command.js';
 import { registerStartCommand } from './start-command.js';
+import { registerTemplatesCommand } from './templates-command.js';
 
 const program = new Command()
   .name('rampart')
@@ -21,5 +22,6 @@ registerKeysCommand(program);
 registerSandboxCommand(program);
 registerOutboxCommand(program);
 registerUsersCommand(program);
+registerTemplatesCommand(program);
 
 await program.parseAsync(process.argv);
