@@ -6,6 +6,9 @@ import type { BlindIndex } from '../crypto/blind-index.js';
 import type { KeyStore } from '../crypto/key-store.js';
 import type { Database } from '../db/database.js';
 import type { SendService } from '../outbound/send-service.js';
+import { createConversationAssignments } from './inbox-assignment.js';
+import { registerInboxRoutes } from './inbox-routes.js';
+import { createInboxService } from './inbox-service.js';
 
 export interface InboxSliceDependencies {
   config: Config;
@@ -17,9 +20,14 @@ export interface InboxSliceDependencies {
   sends: SendService;
 }
 
-/** The dashboard's inbox: conversations, threads, contacts, replies, assignment (in progress). */
-export function createInboxSlice(_dependencies: InboxSliceDependencies) {
+/** The dashboard's inbox: conversations, threads, contacts, replies, assignment, export (see README.md). */
+export function createInboxSlice({ clock, database, keys, index, audit, sends }: InboxSliceDependencies) {
+  const db = database.db;
+  const inbox = createInboxService({ db, keys, index, clock, audit, sends });
+  const assignments = createConversationAssignments({ db, clock, audit });
   return {
-    async registerRoutes(_api: FastifyInstance): Promise<void> {},
+    async registerRoutes(api: FastifyInstance): Promise<void> {
+      await registerInboxRoutes(api, { inbox, assignments, audit });
+    },
   };
 }

@@ -6,6 +6,7 @@ import type {
   StatusEventTable,
 } from '../conversations/conversation.table.js';
 import type { AuditTables } from '../audit/audit.table.js';
+import type { ConversationAssignmentTable, OutboundSenderColumns } from '../conversations/inbox.table.js';
 import type { MediaObjectTable } from '../conversations/media.table.js';
 import type { DataKeyTable, KeyMaterialTable } from '../crypto/key.table.js';
 import type { ApiKeyTable } from '../identity/api-key.table.js';
@@ -24,10 +25,11 @@ export interface DatabaseSchema extends AuditTables, IdentityTables {
   status_events: StatusEventTable;
   account_events: AccountEventTable;
   api_keys: ApiKeyTable;
-  outbound_messages: OutboundMessageTable;
+  outbound_messages: OutboundMessageTable & OutboundSenderColumns;
   idempotency_keys: IdempotencyKeyTable;
   outbox_jobs: OutboxJobTable;
   consent_events: ConsentEventTable;
   sender_pauses: SenderPauseTable;
   media_objects: MediaObjectTable;
+  conversation_assignments: ConversationAssignmentTable;
 }

@@ -40,7 +40,7 @@ export async function registerSendRoutes(app: FastifyInstance, { sends }: { send
     async (request, reply) => {
       const result = await sends.acceptMessage({
         request: request.body,
-        principal: request.principal!,
+        principal: { type: 'api-key', id: request.principal!.id, name: request.principal!.name },
         idempotencyKey: request.headers['idempotency-key'] ?? null,
       });
       if (result.isReplay) reply.header('idempotent-replayed', 'true');

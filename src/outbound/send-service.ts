@@ -11,7 +11,6 @@ import { isTransientConflict } from '../db/database-errors.js';
 import type { Trx } from '../db/group-commit-writer.js';
 import { enqueueJob } from '../db/outbox-repository.js';
 import { AppError } from '../errors.js';
-import type { ApiKeyPrincipal } from '../identity/api-key-service.js';
 import { findCurrentConsent } from '../privacy/consent-service.js';
 import type { MessageStatusResponse, SendMessageRequest } from './send-request-schema.js';
 import { toWaId } from './send-request-schema.js';
@@ -21,6 +20,16 @@ export const SEND_MESSAGE_JOB = 'send-message';
 /** A free-form message is refused when the window closes this soon: it must still reach Meta in time. */
 export const WINDOW_SAFETY_MARGIN_MS = 60_000;
 const NON_MARKETING_CATEGORIES = new Set(['UTILITY', 'AUTHENTICATION']);
+
+/** Who asks Rampart to send: a service's API key, or a signed-in user answering in the dashboard's inbox. */
+export interface SendPrincipal {
+  type: 'api-key' | 'user';
+  id: string;
+  name: string;
+}
+
+/** Work that must commit with the queued message or not at all (the inbox's audit entry of a reply). */
+export type RecordWithMessage = (trx: Trx, messageId: string) => Promise<void>;
 
 export interface SendServiceOptions {
   database: Database;
@@ -34,6 +43,17 @@ export interface SendServiceOptions {
   onQueued(): void;
 }
 
+/** One send, whoever asked for it: what to store, who receives it, and what a repeated call must match. */
+interface SendOrder {
+  message: QueuedMessage;
+  /** What an Idempotency-Key is bound to: the same key with other content is refused. */
+  idempotentContent: unknown;
+  findRecipient(trx: Trx): Promise<{ id: string; dataKey: DataKey }>;
+  principal: SendPrincipal;
+  idempotencyKey: string | null;
+  recordWithMessage?: RecordWithMessage;
+}
+
 /**
  * Accepting a send: checks that can be made before any network call (24-hour window, opt-out,
  * template approval), then stores the encrypted message and its outbox job in one transaction.
@@ -42,70 +62,123 @@ export interface SendServiceOptions {
 export function createSendService(options: SendServiceOptions) {
   const { database, keys, index, clock, templates } = options;
 
+  /** The send API: the Cloud API's message shape with `to`, from a service (or any principal). */
   async function acceptMessage(input: {
     request: SendMessageRequest;
-    principal: ApiKeyPrincipal;
+    principal: SendPrincipal;
     idempotencyKey: string | null;
   }): Promise<{ id: string; isReplay: boolean }> {
+    assertSendingConfigured();
+    const { request } = input;
+    const template = request.type === 'template' ? await checkTemplate(request.template.name, request.template.language.code) : null;
+    // The number lives with the contact (encrypted once); the stored request omits it.
+    const message: Partial<SendMessageRequest> = { ...request };
+    delete message.to;
+    return accept(
+      {
+        message: message as QueuedMessage,
+        idempotentContent: request,
+        findRecipient: (trx) => resolveRecipient(trx, request.to),
+        principal: input.principal,
+        idempotencyKey: input.idempotencyKey,
+      },
+      template,
+    );
+  }
+
+  /**
+   * A text reply to a known contact (the dashboard's inbox): addressed by contact id, so the
+   * customer's number is never decrypted to send it. Same window and opt-out checks.
+   */
+  async function acceptReply(input: {
+    contactId: string;
+    text: string;
+    principal: SendPrincipal;
+    idempotencyKey: string | null;
+    recordWithMessage?: RecordWithMessage;
+  }): Promise<{ id: string; isReplay: boolean }> {
+    assertSendingConfigured();
+    const message: QueuedMessage = { type: 'text', text: { body: input.text } };
+    return accept(
+      {
+        message,
+        idempotentContent: { contactId: input.contactId, message },
+        findRecipient: (trx) => findKnownContact(trx, input.contactId),
+        principal: input.principal,
+        idempotencyKey: input.idempotencyKey,
+        recordWithMessage: input.recordWithMessage,
+      },
+      null,
+    );
+  }
+
+  function assertSendingConfigured(): void {
     if (options.phoneNumberId === null) {
       throw new AppError('SENDING_NOT_CONFIGURED', 'Sending is not configured: set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID.');
     }
-    const template = input.request.type === 'template' ? await checkTemplate(input.request.template.name, input.request.template.language.code) : null;
-    const attempt = () => database.db.transaction().execute((trx) => storeMessage(trx, input, template));
+  }
+
+  async function accept(order: SendOrder, template: { category: string } | null): Promise<{ id: string; isReplay: boolean }> {
+    const attempt = () => database.db.transaction().execute((trx) => storeMessage(trx, order, template));
     let result: { id: string; isReplay: boolean };
     try {
       result = await attempt();
     } catch (error) {
       // Two calls with one idempotency key at once: the loser finds the winner's answer.
-      if (!input.idempotencyKey || !isTransientConflict(error)) throw error;
+      if (!order.idempotencyKey || !isTransientConflict(error)) throw error;
       result = await attempt();
     }
     if (!result.isReplay) options.onQueued();
     return result;
   }
 
-  async function storeMessage(
-    trx: Trx,
-    { request, principal, idempotencyKey }: { request: SendMessageRequest; principal: ApiKeyPrincipal; idempotencyKey: string | null },
-    template: { category: string } | null,
-  ): Promise<{ id: string; isReplay: boolean }> {
-    const digest = createHash('sha256').update(canonicalJson(request)).digest();
+  async function storeMessage(trx: Trx, order: SendOrder, template: { category: string } | null): Promise<{ id: string; isReplay: boolean }> {
+    const { message, principal, idempotencyKey } = order;
+    const scope = idempotencyScopeOf(principal);
+    const digest = createHash('sha256').update(canonicalJson(order.idempotentContent)).digest();
     const keyHash = idempotencyKey === null ? null : createHash('sha256').update(idempotencyKey, 'utf8').digest();
     if (keyHash) {
-      const existing = await trx.selectFrom('idempotency_keys').selectAll().where('scope', '=', principal.id).where('key_hash', '=', keyHash).executeTakeFirst();
+      const existing = await trx.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key_hash', '=', keyHash).executeTakeFirst();
       if (existing) {
         if (!existing.request_digest.equals(digest)) throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request; use a new key.');
         return { id: existing.resource_id, isReplay: true };
       }
     }
-    const waId = toWaId(request.to);
-    if (waId === null) throw new AppError('INVALID_REQUEST', 'to: must be a phone number in international form.');
-    const contacts = createContactResolver({ trx, keys, index, clock });
-    await contacts.resolve([waId]);
-    const contact = contacts.get(waId);
+    const contact = await order.findRecipient(trx);
     const now = clock.now();
-    if (request.type !== 'template' && !isWindowOpen(await findLastInboundAt(trx, contact.id), now, WINDOW_SAFETY_MARGIN_MS)) {
+    if (message.type !== 'template' && !isWindowOpen(await findLastInboundAt(trx, contact.id), now, WINDOW_SAFETY_MARGIN_MS)) {
       throw new AppError('WINDOW_CLOSED', 'The customer has not written in the last 24 hours; only a template message may be sent (Meta would refuse with 131047).');
     }
-    if (request.type === 'template' && !NON_MARKETING_CATEGORIES.has(template?.category ?? '')) {
-      if ((await findCurrentConsent(trx, contact.id, 'marketing')) === 'opt-out') {
-        throw new AppError('RECIPIENT_OPTED_OUT', 'The recipient opted out of marketing messages; only utility or authentication templates may be sent.');
-      }
+    if (isHeldToOptOut(message, template) && (await findCurrentConsent(trx, contact.id, 'marketing')) === 'opt-out') {
+      throw new AppError('RECIPIENT_OPTED_OUT', 'The recipient opted out of marketing messages; only utility or authentication templates may be sent.');
     }
-    // The number lives with the contact (encrypted once); the stored request omits it.
-    const message: Partial<SendMessageRequest> = { ...request };
-    delete message.to;
     const id = await queueOutboundMessage(trx, {
       contact,
       phoneNumberId: options.phoneNumberId!,
-      message: message as QueuedMessage,
-      apiKeyId: principal.id,
+      message,
+      apiKeyId: principal.type === 'api-key' ? principal.id : null,
+      userId: principal.type === 'user' ? principal.id : null,
       now,
     });
     if (keyHash) {
-      await trx.insertInto('idempotency_keys').values({ scope: principal.id, key_hash: keyHash, request_digest: digest, resource_id: id, created_at: now }).execute();
+      await trx.insertInto('idempotency_keys').values({ scope, key_hash: keyHash, request_digest: digest, resource_id: id, created_at: now }).execute();
     }
+    await order.recordWithMessage?.(trx, id);
     return { id, isReplay: false };
+  }
+
+  async function resolveRecipient(trx: Trx, to: string): Promise<{ id: string; dataKey: DataKey }> {
+    const waId = toWaId(to);
+    if (waId === null) throw new AppError('INVALID_REQUEST', 'to: must be a phone number in international form.');
+    const contacts = createContactResolver({ trx, keys, index, clock });
+    await contacts.resolve([waId]);
+    return contacts.get(waId);
+  }
+
+  async function findKnownContact(trx: Trx, contactId: string): Promise<{ id: string; dataKey: DataKey }> {
+    const row = await trx.selectFrom('contacts').select(['id', 'data_key_id']).where('id', '=', contactId).executeTakeFirst();
+    if (!row) throw new AppError('NOT_FOUND', 'No conversation has that id.');
+    return { id: row.id, dataKey: await keys.getDataKey(trx, row.data_key_id, row.id) };
   }
 
   /** Known templates must be approved; unknown ones (catalog unavailable) go to Meta, which decides. */
@@ -154,7 +227,7 @@ export function createSendService(options: SendServiceOptions) {
     };
   }
 
-  return { acceptMessage, findMessageStatus };
+  return { acceptMessage, acceptReply, findMessageStatus };
 }
 
 export type SendService = ReturnType<typeof createSendService>;
@@ -168,7 +241,16 @@ export type QueuedMessage = { type: string; template?: { name: string } } & Reco
  */
 export async function queueOutboundMessage(
   trx: Trx,
-  input: { contact: { id: string; dataKey: DataKey }; phoneNumberId: string; message: QueuedMessage; apiKeyId: string | null; now: number },
+  input: {
+    contact: { id: string; dataKey: DataKey };
+    phoneNumberId: string;
+    message: QueuedMessage;
+    /** The service's API key that asked for it. */
+    apiKeyId: string | null;
+    /** The signed-in user who wrote it in the inbox. Neither: Rampart's own message. */
+    userId?: string | null;
+    now: number;
+  },
 ): Promise<string> {
   const { contact, message, now } = input;
   const id = randomUUID();
@@ -187,6 +269,7 @@ export async function queueOutboundMessage(
       error_code: null,
       error_reason: null,
       api_key_id: input.apiKeyId,
+      sent_by_user_id: input.userId ?? null,
       created_at: now,
       sent_at: null,
       updated_at: now,
@@ -202,4 +285,18 @@ export function contentContext(messageId: string, contactId: string) {
 
 export function wamidContext(messageId: string, contactId: string) {
   return { table: 'outbound_messages', column: 'wamid', rowId: messageId, contactId };
+}
+
+/**
+ * Only marketing is held to the customer's opt-out (STOP). Free-form messages can only answer a
+ * customer who wrote in the last 24 hours (service, not marketing), whoever types them: a service
+ * or a person in the inbox.
+ */
+function isHeldToOptOut(message: QueuedMessage, template: { category: string } | null): boolean {
+  return message.type === 'template' && !NON_MARKETING_CATEGORIES.has(template?.category ?? '');
+}
+
+/** Idempotency keys are per caller. API keys keep the scope they always had (their id), so stored keys still match. */
+function idempotencyScopeOf(principal: SendPrincipal): string {
+  return principal.type === 'api-key' ? principal.id : `user:${principal.id}`;
 }
