@@ -10,7 +10,7 @@ import { systemClock } from '../clock.js';
 import { loadConfig, loadDatabaseConfig } from '../config/load-config.js';
 import { createDataKeyCache } from '../crypto/data-key-cache.js';
 import { createKeyStore } from '../crypto/key-store.js';
-import { createLocalKms, parseMasterKey } from '../crypto/local-kms.js';
+import { createKmsProvider } from '../crypto/kms-factory.js';
 import { createDatabase } from '../db/database.js';
 import type { Database, Db } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
@@ -114,7 +114,7 @@ export async function runAuditCheckpoint(options: { sandbox?: boolean }, io: Aud
   };
   return withDatabase(io, open, async (db) => {
     const settings = config as ReturnType<typeof loadConfig>;
-    const kms = await createLocalKms({ keyringPath: settings.kms.keyringPath, masterKey: parseMasterKey(settings.kms.masterKey.reveal()) });
+    const kms = await createKmsProvider(settings);
     try {
       const cache = createDataKeyCache({ ...settings.dataKeyCache, maxEntries: 16, clock: systemClock });
       const signingKey = await createKeyStore({ kms, cache }).loadAuditSigningKey(db);

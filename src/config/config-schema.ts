@@ -10,6 +10,8 @@ export const secretNames = [
   'WHATSAPP_APP_SECRET',
   'WHATSAPP_VERIFY_TOKEN',
   'WHATSAPP_ACCESS_TOKEN',
+  'RAMPART_PKCS11_PIN',
+  'RAMPART_VAULT_TOKEN',
 ] as const;
 export type SecretName = (typeof secretNames)[number];
 
@@ -39,7 +41,15 @@ export const settingsSchema = z.object({
   RAMPART_MAX_JSON_DEPTH: positiveInt.max(1_000).default(64),
   RAMPART_WRITER_MAX_QUEUE: positiveInt.default(10_000),
   RAMPART_WRITER_MAX_BATCH: positiveInt.max(10_000).default(512),
+  // The KMS value is parsed by resolveKmsSettings (src/crypto/kms-settings.ts), which names the accepted forms.
   RAMPART_KMS: z.string().min(1).default('local'),
+  RAMPART_PKCS11_PIN: z.string().min(1).optional(),
+  RAMPART_VAULT_TOKEN: z.string().min(1).optional(),
+  RAMPART_VAULT_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, { message: 'must be a Vault namespace path such as team-a or team-a/rampart' })
+    .optional(),
+  RAMPART_AWS_KMS_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   RAMPART_DATA_KEY_MAX_AGE_SECONDS: positiveInt.default(300),
   RAMPART_DATA_KEY_MAX_USES: positiveInt.default(100_000),
   RAMPART_SEND_RATE_PER_SECOND: z.coerce.number().int().min(0).max(10_000).default(80),

@@ -143,6 +143,7 @@ describe('loadConfig', () => {
 
     const second = loadConfig({ env });
     expect(second.whatsapp.verifyToken.reveal()).toBe(first.whatsapp.verifyToken.reveal());
+    if (first.kms.provider !== 'local' || second.kms.provider !== 'local') throw new Error('the sandbox uses the local KMS');
     expect(second.kms.masterKey.reveal()).toBe(first.kms.masterKey.reveal());
     expect(Buffer.from(second.kms.masterKey.reveal(), 'base64')).toHaveLength(32);
   });

@@ -9,7 +9,11 @@ import { resolveForwardingSettings } from '../forwarding/forwarding-settings.js'
 import type { ForwardingConfig } from '../forwarding/forwarding-settings.js';
 import { resolveIdentitySettings } from '../identity/identity-settings.js';
 import type { IdentityConfig } from '../identity/identity-settings.js';
+import { requiredKmsSecretNames, resolveKmsSettings } from '../crypto/kms-settings.js';
+import type { KmsConfig } from '../crypto/kms-settings.js';
 import { Secret } from './secret.js';
+import { describeSettings } from './settings-overview.js';
+import type { SettingGroupOverview } from './settings-overview.js';
 
 /** Meta's maximum webhook payload. */
 export const WEBHOOK_BODY_LIMIT_BYTES = 3 * 1024 * 1024;
@@ -60,7 +64,8 @@ export interface Config {
   };
   /** Sessions, cookies and the dashboard's public address. */
   readonly identity: IdentityConfig;
-  readonly kms: { readonly provider: 'local'; readonly masterKey: Secret; readonly keyringPath: string };
+  /** The KMS provider and its settings (RAMPART_KMS); build it with createKmsProvider (src/crypto/kms-factory.ts). */
+  readonly kms: KmsConfig;
   readonly dataKeyCache: { readonly maxAgeMs: number; readonly maxUses: number };
   readonly whatsapp: {
     readonly appSecret: Secret;
@@ -75,6 +80,8 @@ export interface Config {
   readonly generatedSecretsPath: string | null;
   /** Things worth a log line at start (unknown variables, generated secrets); never values. */
   readonly notices: readonly string[];
+  /** Every setting for the settings page, described, secrets reduced to whether they are set (settings-overview.ts). */
+  readonly settingsOverview: readonly SettingGroupOverview[];
 }
 
 export interface LoadConfigOptions {
@@ -98,7 +105,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (!settings) {
     // Report missing secrets in the same breath as the other problems.
     const isSandbox = raw.RAMPART_SANDBOX === 'true' || raw.RAMPART_SANDBOX === '1';
-    const missing = isSandbox ? [] : requiredSecretNames.filter((name) => raw[name] === undefined);
+    const required = [...requiredSecretNames, ...requiredKmsSecretNames(raw.RAMPART_KMS)];
+    const missing = isSandbox ? [] : required.filter((name) => raw[name] === undefined);
     throw configError([...problems, ...missing.map((name) => `${name}: required (set ${name} or ${name}_FILE)`)]);
   }
   let generatedSecretsPath: string | null = null;
@@ -108,7 +116,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
   const config = buildConfig(settings, generatedSecretsPath, notices, problems);
   if (problems.length > 0 || !config) throw configError(problems);
-  return deepFreeze(config);
+  return deepFreeze({ ...config, settingsOverview: describeSettings(settings, new Set(Object.keys(raw))) });
 }
 
 /** Just the database settings, for commands such as `rampart migrate` that need no secrets. */
@@ -127,7 +135,8 @@ export function loadIdentityConfig(options: LoadConfigOptions = {}): IdentityCon
   return deepFreeze(identity.config);
 }
 
-const requiredSecretNames = ['WHATSAPP_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN', 'RAMPART_MASTER_KEY'] as const;
+/** The KMS adds its own (requiredKmsSecretNames). */
+const requiredSecretNames = ['WHATSAPP_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN'] as const;
 
 interface CollectedSettings {
   settings: Settings | null;
@@ -175,7 +184,7 @@ function buildConfig(
   generatedSecretsPath: string | null,
   notices: string[],
   problems: string[],
-): Config | null {
+): Omit<Config, 'settingsOverview'> | null {
   const required = (name: SecretName, why: string): Secret | null => {
     const value = settings[name];
     if (value === undefined) {
@@ -186,10 +195,6 @@ function buildConfig(
   };
   const appSecret = required('WHATSAPP_APP_SECRET', 'to verify X-Hub-Signature-256 on every webhook');
   const verifyToken = required('WHATSAPP_VERIFY_TOKEN', 'to answer the webhook handshake');
-  const masterKey = required('RAMPART_MASTER_KEY', 'by the local KMS (generate one with `openssl rand -base64 32`)');
-  if (settings.RAMPART_KMS !== 'local') {
-    problems.push('RAMPART_KMS: only `local` is available in this version');
-  }
   const hasCert = settings.RAMPART_TLS_CERT_FILE !== undefined;
   const hasKey = settings.RAMPART_TLS_KEY_FILE !== undefined;
   if (hasCert !== hasKey) problems.push('RAMPART_TLS_CERT_FILE and RAMPART_TLS_KEY_FILE: set both or neither');
@@ -212,9 +217,12 @@ function buildConfig(
   problems.push(...forwarding.problems);
   const identity = resolveIdentitySettings(settings);
   problems.push(...identity.problems);
-  if (!appSecret || !verifyToken || !masterKey || problems.length > 0) return null;
-
   const dataDir = path.resolve(settings.RAMPART_DATA_DIR);
+  const kms = resolveKmsSettings(settings, dataDir);
+  problems.push(...kms.problems);
+  notices.push(...kms.notices);
+  if (!appSecret || !verifyToken || !kms.config || problems.length > 0) return null;
+
   return {
     isSandbox: settings.RAMPART_SANDBOX,
     dataDir,
@@ -252,7 +260,7 @@ function buildConfig(
       optInReply: settings.RAMPART_OPT_IN_REPLY === 'off' ? null : settings.RAMPART_OPT_IN_REPLY,
     },
     identity: identity.config,
-    kms: { provider: 'local', masterKey, keyringPath: path.join(dataDir, 'keyring.json') },
+    kms: kms.config,
     dataKeyCache: {
       maxAgeMs: settings.RAMPART_DATA_KEY_MAX_AGE_SECONDS * 1000,
       maxUses: settings.RAMPART_DATA_KEY_MAX_USES,

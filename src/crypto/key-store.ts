@@ -32,8 +32,7 @@ export function contactKeyOwner(contactId: string): string {
 export function createKeyStore({ kms, cache }: { kms: KmsProvider; cache: DataKeyCache }) {
   async function createDataKey(db: Executor, owner: string, contactId: string): Promise<DataKey> {
     const id = randomUUID();
-    const key = randomBytes(32);
-    const wrapped = await kms.wrapKey(key, dataKeyContext(id, contactId));
+    const { key, wrapped } = await generateWrappedKey(kms, dataKeyContext(id, contactId));
     await db
       .insertInto('data_keys')
       .values({ id, owner, ...toColumns(wrapped), created_at: Date.now() })
@@ -77,8 +76,9 @@ export function createKeyStore({ kms, cache }: { kms: KmsProvider; cache: DataKe
     const context: WrapContext = { purpose: 'index-key', keyId: INDEX_ROOT_PURPOSE, contactId: '' };
     const row = await db.selectFrom('key_material').selectAll().where('purpose', '=', INDEX_ROOT_PURPOSE).executeTakeFirst();
     if (row) return kms.unwrapKey(fromColumns(row), context);
-    const key = randomBytes(32);
-    const wrapped = await kms.wrapKey(key, context);
+    const { key: unused, wrapped } = await generateWrappedKey(kms, context);
+    // The stored row is read back below (another process may have won), so this copy is not needed.
+    unused.fill(0);
     await db
       .insertInto('key_material')
       .values({ purpose: INDEX_ROOT_PURPOSE, ...toColumns(wrapped), created_at: Date.now() })
@@ -98,7 +98,9 @@ export function createKeyStore({ kms, cache }: { kms: KmsProvider; cache: DataKe
     const context: WrapContext = { purpose: 'signing-key', keyId: purpose, contactId: '' };
     const row = await db.selectFrom('key_material').selectAll().where('purpose', '=', purpose).executeTakeFirst();
     if (row) return kms.unwrapKey(fromColumns(row), context);
-    const wrapped = await kms.wrapKey(randomBytes(32), context);
+    const { key: unused, wrapped } = await generateWrappedKey(kms, context);
+    // The stored row is read back below (another process may have won), so this copy is not needed.
+    unused.fill(0);
     await db
       .insertInto('key_material')
       .values({ purpose, ...toColumns(wrapped), created_at: Date.now() })
@@ -113,6 +115,13 @@ export function createKeyStore({ kms, cache }: { kms: KmsProvider; cache: DataKe
 }
 
 export type KeyStore = ReturnType<typeof createKeyStore>;
+
+/** A fresh 32-byte key and its wrap: made by the KMS where it can (GenerateDataKey), else here. */
+async function generateWrappedKey(kms: KmsProvider, context: WrapContext): Promise<{ key: Buffer; wrapped: WrappedKey }> {
+  if (kms.generateKey) return kms.generateKey(context);
+  const key = randomBytes(32);
+  return { key, wrapped: await kms.wrapKey(key, context) };
+}
 
 function cacheKeyOf(keyId: string, contactId: string): string {
   return `${keyId}\0${contactId}`;

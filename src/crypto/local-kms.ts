@@ -8,7 +8,6 @@
 import { systemClock } from '../clock.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
-import { encodeLengthPrefixedStrings, encodeUint32 } from './byte-encoding.js';
 import { openOrCreateKeyring, wipeKeyring } from './keyring-file.js';
 import type { KekVersion, Keyring } from './keyring-file.js';
 import type { KmsProvider, WrapContext, WrappedKey } from './kms.js';
@@ -20,12 +19,12 @@ import {
   GCM_TAG_LENGTH,
   randomBytes,
 } from './primitives.js';
+import { assertWrappedByThisKek, encodeWrapContext } from './wrap-context.js';
 
 export { parseMasterKey } from './master-key.js';
 
 export const LOCAL_KMS_PROVIDER = 'local';
 const WRAP_DOMAIN = 'rampart/local-kms/wrap/v1';
-const WRAP_PURPOSES: ReadonlySet<string> = new Set(['data-key', 'index-key', 'signing-key']);
 
 export interface LocalKmsOptions {
   keyringPath: string;
@@ -82,7 +81,7 @@ export async function createLocalKms(options: LocalKmsOptions): Promise<KmsProvi
       };
     },
     async unwrapKey(wrapped: WrappedKey, context: WrapContext): Promise<Buffer> {
-      assertWrappedHere(wrapped, keyring.kekId);
+      assertWrappedByThisKek(wrapped, { provider: LOCAL_KMS_PROVIDER, kekId: keyring.kekId });
       const kekVersion = findKekVersion(wrapped.kekVersion);
       if (wrapped.ciphertext.length <= GCM_NONCE_LENGTH + GCM_TAG_LENGTH) {
         throw new AppError('DECRYPT_FAILED', 'Wrapped key is truncated');
@@ -111,22 +110,6 @@ function findCurrentVersion(keyring: Keyring): number {
   return Math.max(...active);
 }
 
-function assertWrappedHere(wrapped: WrappedKey, kekId: string): void {
-  // The stored provider and kekId are not echoed: they come from the database, not from us.
-  if (wrapped.provider !== LOCAL_KMS_PROVIDER) {
-    throw new AppError('KMS_UNAVAILABLE', `Wrapped key belongs to a KMS provider other than "${LOCAL_KMS_PROVIDER}"`);
-  }
-  if (wrapped.kekId !== kekId) {
-    throw new AppError('KMS_UNAVAILABLE', `Wrapped key belongs to a keyring other than ${kekId}`);
-  }
-}
-
 function encodeWrapAad(kekId: string, kekVersion: number, context: WrapContext): Buffer {
-  if (!WRAP_PURPOSES.has(context.purpose)) throw new RangeError('Unknown wrap purpose');
-  if (context.keyId === '') throw new RangeError('Wrap context needs a keyId');
-  return Buffer.concat([
-    encodeLengthPrefixedStrings([WRAP_DOMAIN, LOCAL_KMS_PROVIDER, kekId]),
-    encodeUint32(kekVersion),
-    encodeLengthPrefixedStrings([context.purpose, context.keyId, context.contactId]),
-  ]);
+  return encodeWrapContext({ domain: WRAP_DOMAIN, provider: LOCAL_KMS_PROVIDER, kekId, kekVersion }, context);
 }

@@ -14,7 +14,7 @@ import { registerSettingsRoutes } from '../../../src/http/settings-routes.js';
 import { createBlindIndex } from '../../../src/crypto/blind-index.js';
 import { createDataKeyCache } from '../../../src/crypto/data-key-cache.js';
 import { createKeyStore } from '../../../src/crypto/key-store.js';
-import { createLocalKms, parseMasterKey } from '../../../src/crypto/local-kms.js';
+import { createKmsProvider } from '../../../src/crypto/kms-factory.js';
 import { createDatabase } from '../../../src/db/database.js';
 import type { Database } from '../../../src/db/database.js';
 import { migrateToLatest } from '../../../src/db/migrate.js';
@@ -79,7 +79,7 @@ export async function startIdentityApp(
   const logger = createLogger('silent', new Writable({ write: (_chunk, _encoding, done) => done() }));
   const db = createDatabase(config.database);
   await migrateToLatest(db.db);
-  const kms = await createLocalKms({ keyringPath: config.kms.keyringPath, masterKey: parseMasterKey(config.kms.masterKey.reveal()), clock });
+  const kms = await createKmsProvider(config, { clock });
   const keys = createKeyStore({ kms, cache: createDataKeyCache({ ...config.dataKeyCache, maxEntries: 1_000, clock }) });
   const index = createBlindIndex(await keys.loadIndexRootKey(db.db));
   const outbound = await createOutboundSlice({ config, logger, clock, database: db, keys, index, graph: null, onQueued: () => undefined });

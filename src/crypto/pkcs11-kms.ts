@@ -1,0 +1,328 @@
+/**
+ * The `pkcs11` KMS provider: KEKs are AES-256 secret-key objects generated inside a PKCS#11 token
+ * (an HSM, or SoftHSM2), never extractable; Rampart's keys are wrapped with CKM_AES_GCM inside the
+ * token, with AAD = the canonical wrap-context bytes (wrap-context.ts).
+ *
+ * Versions: one token object per KEK version, labelled `<key-label>-v<N>`; the highest N wraps, every
+ * version unwraps. Wrapped key: `01 ‖ nonce 12 ‖ ciphertext ‖ tag 16`.
+ */
+import type { Handle, Template } from 'pkcs11js';
+import { AppError } from '../errors.js';
+import type { KmsProvider, WrapContext, WrappedKey } from './kms.js';
+import {
+  acquirePkcs11Module,
+  callToken,
+  closeSessionQuietly,
+  hasPkcs11Code,
+  isSessionLost,
+  openTokenSession,
+  TokenCallError,
+} from './pkcs11-module.js';
+import type { Pkcs11Binding, Pkcs11Module } from './pkcs11-module.js';
+import { AES_KEY_LENGTH, GCM_NONCE_LENGTH, GCM_TAG_LENGTH, randomBytes } from './primitives.js';
+import { createSerialQueue } from './serial-queue.js';
+import { assertWrapContext, assertWrappedByThisKek, encodeWrapContext } from './wrap-context.js';
+
+export const PKCS11_KMS_PROVIDER = 'pkcs11';
+const WRAP_DOMAIN = 'rampart/pkcs11-kms/wrap/v1';
+const WRAPPED_FORMAT = 0x01;
+const MAX_VERSION = 0xffff_ffff;
+
+export interface Pkcs11KmsOptions {
+  modulePath: string;
+  tokenLabel: string;
+  /** Also the kekId; versions are objects labelled `<keyLabel>-v<N>`. */
+  keyLabel: string;
+  pin: string;
+}
+
+export interface Pkcs11Kms extends KmsProvider {
+  /** Generates the next KEK version inside the token; new wraps use it, older versions still unwrap. */
+  rotateKek(): Promise<number>;
+}
+
+interface KekObject {
+  version: number;
+  handle: Handle;
+  id: Buffer;
+}
+
+export async function createPkcs11Kms(options: Pkcs11KmsOptions): Promise<Pkcs11Kms> {
+  const { tokenLabel, keyLabel } = options;
+  const module = await acquirePkcs11Module(options.modulePath);
+  const { binding, pkcs11 } = module;
+  let session: Handle;
+  try {
+    session = openTokenSession(module, tokenLabel, options.pin);
+  } catch (error) {
+    module.release();
+    throw error;
+  }
+  // One session, one operation at a time: an EncryptInit must not interleave with another call's.
+  const runSerially = createSerialQueue();
+  let isClosed = false;
+  let kekObjects: KekObject[] = [];
+
+  function assertOpen(): void {
+    if (isClosed) throw new AppError('KMS_UNAVAILABLE', `The PKCS#11 KMS for token "${tokenLabel}" has been closed`);
+  }
+
+  function refreshKekObjects(): void {
+    kekObjects = findKekObjects(module, session, keyLabel);
+  }
+
+  function currentVersion(): number {
+    assertOpen();
+    const versions = kekObjects.map((object) => object.version);
+    if (versions.length === 0) throw new AppError('KMS_UNAVAILABLE', `Token "${tokenLabel}" holds no KEK labelled ${keyLabel}-v<N>`);
+    return Math.max(...versions);
+  }
+
+  function objectsOfVersion(version: number): KekObject[] {
+    return kekObjects.filter((object) => object.version === version).sort((a, b) => Buffer.compare(a.id, b.id));
+  }
+
+  function generateVersion(version: number): void {
+    generateKekObject(module, session, keyLabel, version);
+    refreshKekObjects();
+  }
+
+  try {
+    refreshKekObjects();
+    if (kekObjects.length === 0) generateVersion(1);
+  } catch (error) {
+    closeSessionQuietly(pkcs11, session);
+    module.release();
+    throw error;
+  }
+
+  /**
+   * Runs a token operation; if the session was lost (an HSM restarted, a network HSM failed over),
+   * opens a new one, logs in, finds the KEK objects again and runs the operation once more.
+   */
+  async function withSession<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!isSessionLost(binding, error)) throw error;
+      closeSessionQuietly(pkcs11, session);
+      session = openTokenSession(module, tokenLabel, options.pin);
+      refreshKekObjects();
+      return operation();
+    }
+  }
+
+  async function tryObjects(objects: KekObject[], nonce: Buffer, sealed: Buffer, context: WrapContext): Promise<Buffer | null> {
+    for (const object of objects) {
+      const key = await openInToken({ module, session, keyLabel }, object, nonce, sealed, context);
+      if (key) return key;
+    }
+    return null;
+  }
+
+  async function unwrapInToken(wrapped: WrappedKey, context: WrapContext): Promise<Buffer> {
+    const { nonce, sealed } = parseWrappedKey(wrapped.ciphertext);
+    const known = objectsOfVersion(wrapped.kekVersion);
+    const key = known.length > 0 ? await tryObjects(known, nonce, sealed, context) : null;
+    if (key) return key;
+    // Another gateway may have rotated (or raced us to a version) since we last looked.
+    refreshKekObjects();
+    const added = objectsOfVersion(wrapped.kekVersion).filter((object) => !known.some((seen) => seen.handle.equals(object.handle)));
+    if (known.length === 0 && added.length === 0) {
+      throw new AppError(
+        'KMS_UNAVAILABLE',
+        `KEK version ${wrapped.kekVersion} (object ${keyLabel}-v${wrapped.kekVersion}) is not on token "${tokenLabel}"; ` +
+          'check slot-label in RAMPART_KMS, or restore the token from its backup',
+      );
+    }
+    const retried = await tryObjects(added, nonce, sealed, context);
+    if (retried) return retried;
+    throw new AppError('DECRYPT_FAILED', 'Wrapped key failed authentication in the token: wrong key context, or tampered');
+  }
+
+  return {
+    provider: PKCS11_KMS_PROVIDER,
+    kekId: keyLabel,
+    currentVersion,
+    async wrapKey(key: Buffer, context: WrapContext): Promise<WrappedKey> {
+      if (key.length !== AES_KEY_LENGTH) throw new RangeError(`Only ${AES_KEY_LENGTH}-byte keys are wrapped`);
+      assertWrapContext(context);
+      return runSerially(() => withSession(async () => {
+        assertOpen();
+        const version = currentVersion();
+        // Two gateways creating a version at once leave two objects with one label; all pick the lowest id.
+        const [object] = objectsOfVersion(version);
+        if (!object) throw new AppError('KMS_UNAVAILABLE', `KEK ${keyLabel}-v${version} disappeared from token "${tokenLabel}"`);
+        const ciphertext = await sealInToken({ module, session, keyLabel }, object, key, context);
+        return { provider: PKCS11_KMS_PROVIDER, kekId: keyLabel, kekVersion: version, ciphertext };
+      }));
+    },
+    async unwrapKey(wrapped: WrappedKey, context: WrapContext): Promise<Buffer> {
+      return runSerially(() => withSession(async () => {
+        assertOpen();
+        assertWrappedByThisKek(wrapped, { provider: PKCS11_KMS_PROVIDER, kekId: keyLabel });
+        return unwrapInToken(wrapped, context);
+      }));
+    },
+    rotateKek(): Promise<number> {
+      return runSerially(() => withSession(async () => {
+        assertOpen();
+        refreshKekObjects();
+        const next = currentVersion() + 1;
+        if (next > MAX_VERSION) throw new AppError('KMS_UNAVAILABLE', `KEK ${keyLabel} has no version numbers left`);
+        generateVersion(next);
+        return next;
+      }));
+    },
+    close(): Promise<void> {
+      return runSerially(async () => {
+        if (isClosed) return;
+        isClosed = true;
+        kekObjects = [];
+        closeSessionQuietly(pkcs11, session);
+        module.release();
+      });
+    },
+  };
+}
+
+interface TokenSession {
+  module: Pkcs11Module;
+  session: Handle;
+  keyLabel: string;
+}
+
+/** AES-GCM inside the token; returns the wrapped key `01 ‖ nonce ‖ ciphertext ‖ tag`. */
+async function sealInToken({ module, session, keyLabel }: TokenSession, object: KekObject, key: Buffer, context: WrapContext): Promise<Buffer> {
+  const { binding, pkcs11 } = module;
+  const nonce = randomBytes(GCM_NONCE_LENGTH);
+  const mechanism = gcmMechanism(binding, nonce, wrapAad(keyLabel, object.version, context));
+  callToken(() => pkcs11.C_EncryptInit(session, mechanism, object.handle), 'starting AES-GCM');
+  const sealed = await pkcs11
+    .C_EncryptAsync(session, key, Buffer.alloc(key.length + GCM_TAG_LENGTH))
+    .catch((error: unknown) => Promise.reject(new TokenCallError('wrapping a key', error)));
+  return Buffer.concat([Buffer.from([WRAPPED_FORMAT]), nonce, sealed]);
+}
+
+/** The key, or null when the tag does not verify under this object (another object, context or tampering). */
+async function openInToken({ module, session, keyLabel }: TokenSession, object: KekObject, nonce: Buffer, sealed: Buffer, context: WrapContext): Promise<Buffer | null> {
+  const { binding, pkcs11 } = module;
+  const mechanism = gcmMechanism(binding, nonce, wrapAad(keyLabel, object.version, context));
+  callToken(() => pkcs11.C_DecryptInit(session, mechanism, object.handle), 'starting AES-GCM');
+  try {
+    return await pkcs11.C_DecryptAsync(session, sealed, Buffer.alloc(sealed.length));
+  } catch (error) {
+    if (isAuthenticationFailure(binding, error)) return null;
+    throw new TokenCallError('unwrapping a key', error);
+  }
+}
+
+function wrapAad(keyLabel: string, version: number, context: WrapContext): Buffer {
+  return encodeWrapContext({ domain: WRAP_DOMAIN, provider: PKCS11_KMS_PROVIDER, kekId: keyLabel, kekVersion: version }, context);
+}
+
+function gcmMechanism(binding: Pkcs11Binding, nonce: Buffer, aad: Buffer) {
+  return {
+    mechanism: binding.CKM_AES_GCM,
+    parameter: { type: binding.CK_PARAMS_AES_GCM, iv: nonce, aad, ivBits: GCM_NONCE_LENGTH * 8, tagBits: GCM_TAG_LENGTH * 8 },
+  };
+}
+
+function parseWrappedKey(ciphertext: Buffer): { nonce: Buffer; sealed: Buffer } {
+  if (ciphertext.length !== 1 + GCM_NONCE_LENGTH + AES_KEY_LENGTH + GCM_TAG_LENGTH || ciphertext[0] !== WRAPPED_FORMAT) {
+    throw new AppError('DECRYPT_FAILED', 'Wrapped key is malformed: wrong length or format byte');
+  }
+  return { nonce: ciphertext.subarray(1, 1 + GCM_NONCE_LENGTH), sealed: ciphertext.subarray(1 + GCM_NONCE_LENGTH) };
+}
+
+/**
+ * A tag that does not verify. The standard says CKR_ENCRYPTED_DATA_INVALID; SoftHSM2 answers
+ * CKR_GENERAL_ERROR. Both end the operation, so the session stays usable.
+ */
+function isAuthenticationFailure(binding: Pkcs11Binding, error: unknown): boolean {
+  return [binding.CKR_ENCRYPTED_DATA_INVALID, binding.CKR_ENCRYPTED_DATA_LEN_RANGE, binding.CKR_GENERAL_ERROR].some((code) =>
+    hasPkcs11Code(error, code),
+  );
+}
+
+/** Every secret key on the token labelled `<keyLabel>-v<N>`, checked to be a usable, never-extractable AES key. */
+function findKekObjects(module: Pkcs11Module, session: Handle, keyLabel: string): KekObject[] {
+  const { binding, pkcs11 } = module;
+  const handles = callToken(() => {
+    pkcs11.C_FindObjectsInit(session, [
+      { type: binding.CKA_CLASS, value: binding.CKO_SECRET_KEY },
+      { type: binding.CKA_KEY_TYPE, value: binding.CKK_AES },
+    ]);
+    try {
+      const found: Handle[] = [];
+      for (let batch = pkcs11.C_FindObjects(session, 64); batch.length > 0; batch = pkcs11.C_FindObjects(session, 64)) found.push(...batch);
+      return found;
+    } finally {
+      pkcs11.C_FindObjectsFinal(session);
+    }
+  }, 'listing key objects');
+  const versionPattern = new RegExp(`^${keyLabel.replace(/[.]/g, '\\.')}-v([1-9][0-9]{0,9})$`);
+  const objects: KekObject[] = [];
+  for (const handle of handles) {
+    const [label, id] = callToken(
+      () => pkcs11.C_GetAttributeValue(session, handle, [{ type: binding.CKA_LABEL }, { type: binding.CKA_ID }]),
+      'reading key labels',
+    ).map((attribute) => attribute.value);
+    const version = Number(versionPattern.exec(label?.toString('utf8') ?? '')?.[1] ?? 0);
+    if (version < 1 || version > MAX_VERSION) continue;
+    assertNeverExtractable(module, session, handle, `${keyLabel}-v${version}`);
+    objects.push({ version, handle, id: id ?? Buffer.alloc(0) });
+  }
+  return objects;
+}
+
+/** Rampart uses only keys that were generated in the token and can never leave it. */
+function assertNeverExtractable(module: Pkcs11Module, session: Handle, handle: Handle, label: string): void {
+  const { binding, pkcs11 } = module;
+  const required: [number, boolean, string][] = [
+    [binding.CKA_EXTRACTABLE, false, 'CKA_EXTRACTABLE false'],
+    [binding.CKA_NEVER_EXTRACTABLE, true, 'CKA_NEVER_EXTRACTABLE true'],
+    [binding.CKA_SENSITIVE, true, 'CKA_SENSITIVE true'],
+    [binding.CKA_ALWAYS_SENSITIVE, true, 'CKA_ALWAYS_SENSITIVE true'],
+    [binding.CKA_TOKEN, true, 'CKA_TOKEN true'],
+    [binding.CKA_ENCRYPT, true, 'CKA_ENCRYPT true'],
+    [binding.CKA_DECRYPT, true, 'CKA_DECRYPT true'],
+  ];
+  const values = callToken(
+    () => pkcs11.C_GetAttributeValue(session, handle, required.map(([type]) => ({ type }))),
+    `reading the attributes of ${label}`,
+  );
+  const missing = required.filter(([, expected], index) => (values[index]?.value[0] === 1) !== expected).map(([, , name]) => name);
+  if (missing.length > 0) {
+    throw new AppError(
+      'KMS_UNAVAILABLE',
+      `Key object ${label} does not have ${missing.join(', ')}; Rampart only uses AES keys generated in the token ` +
+        'that can never leave it. Remove or relabel that object, and let Rampart generate the key.',
+    );
+  }
+}
+
+function generateKekObject(module: Pkcs11Module, session: Handle, keyLabel: string, version: number): void {
+  const { binding, pkcs11 } = module;
+  const template: Template = [
+    { type: binding.CKA_CLASS, value: binding.CKO_SECRET_KEY },
+    { type: binding.CKA_KEY_TYPE, value: binding.CKK_AES },
+    { type: binding.CKA_VALUE_LEN, value: AES_KEY_LENGTH },
+    { type: binding.CKA_LABEL, value: `${keyLabel}-v${version}` },
+    // A random id tells apart two objects of one version (two gateways generating at the same moment).
+    { type: binding.CKA_ID, value: randomBytes(16) },
+    { type: binding.CKA_TOKEN, value: true },
+    { type: binding.CKA_PRIVATE, value: true },
+    { type: binding.CKA_SENSITIVE, value: true },
+    { type: binding.CKA_EXTRACTABLE, value: false },
+    { type: binding.CKA_ENCRYPT, value: true },
+    { type: binding.CKA_DECRYPT, value: true },
+    // Nothing else: a wrap, derive or sign capability is a way to use the key that Rampart does not need.
+    { type: binding.CKA_WRAP, value: false },
+    { type: binding.CKA_UNWRAP, value: false },
+    { type: binding.CKA_DERIVE, value: false },
+    { type: binding.CKA_SIGN, value: false },
+    { type: binding.CKA_VERIFY, value: false },
+  ];
+  callToken(() => pkcs11.C_GenerateKey(session, { mechanism: binding.CKM_AES_KEY_GEN }, template), `generating KEK ${keyLabel}-v${version}`);
+}
