@@ -19,7 +19,7 @@ import { createBlindIndex } from './crypto/blind-index.js';
 import type { BlindIndex } from './crypto/blind-index.js';
 import { createDataKeyCache } from './crypto/data-key-cache.js';
 import { createKeyStore } from './crypto/key-store.js';
-import { createLocalKms, parseMasterKey } from './crypto/local-kms.js';
+import { createKmsProvider } from './crypto/kms-factory.js';
 import { createDatabase } from './db/database.js';
 import type { Database } from './db/database.js';
 import { createGroupCommitWriter } from './db/group-commit-writer.js';
@@ -28,6 +28,8 @@ import { createOutboxWorker } from './db/outbox-worker.js';
 import type { OutboxWorker } from './db/outbox-worker.js';
 import { registerApi } from './http/api-plugin.js';
 import { createApp } from './http/create-app.js';
+import { createGatewayMetrics, registerMetricsRoute } from './http/metrics.js';
+import { createMetricsSources } from './http/metrics-sources.js';
 import { registerDashboard } from './http/dashboard-routes.js';
 import { registerSettingsRoutes } from './http/settings-routes.js';
 import { createApiKeyService } from './identity/api-key-service.js';
@@ -79,7 +81,7 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
   const closers: (() => Promise<unknown>)[] = [() => database.close()];
   try {
     await migrateToLatest(database.db);
-    const kms = await createLocalKms({ keyringPath: config.kms.keyringPath, masterKey: parseMasterKey(config.kms.masterKey.reveal()), clock });
+    const kms = await createKmsProvider(config, { clock });
     closers.unshift(() => kms.close());
     const cache = createDataKeyCache({ ...config.dataKeyCache, maxEntries: 50_000, clock });
     // Expired keys leave memory even when nobody asks for them again.
@@ -117,7 +119,8 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
       onCommitError: (error, batchSize) => logger.warn({ err: error, batchSize }, 'a batch failed to commit'),
     });
     closers.unshift(() => writer.close());
-    const ingest = createIngestService({ writer });
+    const metrics = createGatewayMetrics({ sources: createMetricsSources({ db: database.db, audit, writerQueueDepth: () => writer.queueDepth() }), clock, logger: logger.child({ component: 'metrics' }) });
+    const ingest = metrics.instrumentIngest(createIngestService({ writer }));
 
     const handlers = [...outbound.handlers, ...media.handlers, ...forwarding.handlers];
     if (runWorkers && handlers.length > 0) {
@@ -145,6 +148,7 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
     const app = await createApp({
       config,
       logger,
+      onResponse: metrics.recordResponse,
       readinessChecks: [
         { name: 'database', isReady: () => database.ping() },
         { name: 'writer-queue', isReady: async () => writer.queueDepth() < config.writer.maxQueue * 0.8 },
@@ -162,6 +166,7 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
             await inbox.registerRoutes(api);
             await registerAuditRoutes(api, { db: database.db, audit, clock });
             await registerSettingsRoutes(api, { config });
+            await registerMetricsRoute(api, { metrics });
           },
         });
         await root.register(registerDashboard);

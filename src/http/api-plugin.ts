@@ -50,7 +50,8 @@ export async function registerApi(app: FastifyInstance, options: RegisterApiOpti
     api.setSerializerCompiler(serializerCompiler);
     api.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: API_BODY_LIMIT_BYTES }, api.getDefaultJsonParser('error', 'error'));
     api.addHook('onRoute', (route) => {
-      if (!route.url.startsWith(API_PREFIX)) return;
+      // Outside /api/v1 a route may declare access (GET /metrics); when it does, it is checked as strictly.
+      if (!route.url.startsWith(API_PREFIX) && route.config?.access === undefined) return;
       const problem = findAccessProblem(route.config?.access);
       if (problem) throw new Error(`route ${String(route.method)} ${route.url} ${problem}`);
       // The OpenAPI document says which credentials a route takes.
@@ -81,7 +82,7 @@ export async function registerApi(app: FastifyInstance, options: RegisterApiOpti
     const guard = createAccessGuard({ apiKeys: options.apiKeys, identity: options.identity ?? null });
     api.addHook('onRequest', async (request, reply) => {
       const access = request.routeOptions.config?.access;
-      // Routes outside /api/v1 (the docs) declare nothing; every /api/v1 route was checked at registration.
+      // The docs declare nothing; every /api/v1 route (and /metrics) was checked at registration.
       if (access === undefined) return;
       await guard.authorize(request, reply, access);
     });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import underPressure from '@fastify/under-pressure';
 import Fastify from 'fastify';
 import helmet from 'helmet';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/load-config.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -17,6 +17,8 @@ export interface CreateAppOptions {
   readinessChecks: readonly ReadinessCheck[];
   /** Feature slices register their routes here, each in its own encapsulated plugin. */
   registerRoutes(app: FastifyInstance): Promise<void>;
+  /** Told about every answered request, whichever route (or none) took it: the HTTP metrics. */
+  onResponse?(request: FastifyRequest, reply: FastifyReply): void;
 }
 
 /** Builds the HTTP app without listening, so tests can drive it through `app.inject`. */
@@ -46,6 +48,13 @@ export async function createApp(options: CreateAppOptions): Promise<FastifyInsta
   app.addContentTypeParser('*', (_request, _payload, done) => {
     done(new AppError('UNSUPPORTED_MEDIA_TYPE', 'This route takes no body.'), undefined);
   });
+  const { onResponse } = options;
+  if (onResponse) {
+    app.addHook('onResponse', (request, reply, done) => {
+      onResponse(request, reply);
+      done();
+    });
+  }
   let isClosing = false;
   app.addHook('preClose', async () => {
     isClosing = true;

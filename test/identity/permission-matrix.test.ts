@@ -84,6 +84,8 @@ const needs = (permission: Permission, { stepUp = false } = {}): Row => ({
   apiKeyWithScope: 'FORBIDDEN',
   apiKeyWithoutScope: 'FORBIDDEN',
 });
+/** Staff with the permission, or a service whose API key holds the route's scope (the audit log for a SIEM or a witness). */
+const needsOrScope = (permission: Permission, { stepUp = false } = {}): Row => ({ ...needs(permission, { stepUp }), apiKeyWithScope: 'allowed' });
 /** For the business's services only. */
 const serviceOnly = (): Row => ({
   anonymous: 'UNAUTHENTICATED',
@@ -137,7 +139,25 @@ const designed: Record<string, { row: Row; scope?: ApiKeyScope }> = {
   'POST /api/v1/media': { row: serviceOnly(), scope: 'messages:send' },
   'GET /api/v1/media/:id': { row: serviceOnly(), scope: 'media:read' },
   // The inbox (src/conversations/inbox-*.ts).
+  'GET /api/v1/conversations': { row: needs('conversations.read') },
+  'GET /api/v1/conversations/:id': { row: needs('conversations.read') },
+  'GET /api/v1/conversations/:id/messages': { row: needs('conversations.read') },
+  'POST /api/v1/conversations/:id/messages': { row: needs('conversations.reply') },
+  'POST /api/v1/conversations/search': { row: needs('conversations.read') },
+  'GET /api/v1/contacts/:id': { row: needs('conversations.read') },
+  // Agents hold conversations.read, but assigning needs every conversation in reach: the handler refuses them.
+  'GET /api/v1/conversations/assignees': { row: { ...needs('conversations.read'), agent: 'FORBIDDEN' } },
+  'PUT /api/v1/conversations/:id/assignment': { row: { ...needs('conversations.read'), agent: 'FORBIDDEN' } },
+  'GET /api/v1/conversations/:id/export': { row: needs('contacts.export', { stepUp: true }) },
   // The audit log, settings and metrics (src/audit/audit-routes.ts, src/http/settings-routes.ts).
+  'GET /api/v1/audit/entries': { row: needsOrScope('audit.read'), scope: 'audit:read' },
+  'GET /api/v1/audit/status': { row: needsOrScope('audit.read'), scope: 'audit:read' },
+  'POST /api/v1/audit/verify': { row: needs('audit.read') },
+  'GET /api/v1/audit/checkpoint': { row: needsOrScope('audit.read'), scope: 'audit:read' },
+  'GET /api/v1/audit/proofs/inclusion': { row: needsOrScope('audit.read'), scope: 'audit:read' },
+  'GET /api/v1/audit/proofs/consistency': { row: needsOrScope('audit.read'), scope: 'audit:read' },
+  'GET /api/v1/audit/export': { row: needsOrScope('audit.read', { stepUp: true }), scope: 'audit:read' },
+  'GET /api/v1/settings': { row: needs('settings.manage') },
 };
 
 const callers: readonly Caller[] = ['anonymous', 'pendingWithFactor', 'pendingWithoutFactor', ...roles, 'adminWithStaleMfa', 'apiKeyWithScope', 'apiKeyWithoutScope'];
