@@ -3,7 +3,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { AppError } from '../errors.js';
 
 /**
  * The dashboard's policy: scripts and styles only from our own origin (no inline script, no eval),
@@ -25,8 +24,11 @@ export const DASHBOARD_CSP = [
   "trusted-types 'none'",
 ].join('; ');
 
-/** Paths the dashboard's client-side routes never use: they keep their own 404s. */
-const SERVER_PATHS = ['/api/', '/webhook', '/metrics', '/healthz', '/readyz', '/assets/'];
+/**
+ * The dashboard's client-side pages (web/src/app.tsx): these paths answer with the page; every
+ * other path keeps the server's own 404, so an unknown URL is never mistaken for a page.
+ */
+export const DASHBOARD_PAGES = ['/sign-in', '/setup', '/inbox', '/inbox/:conversationId', '/users', '/api-keys', '/audit', '/settings', '/account'] as const;
 
 /** `<package root>/dist/web`, where `vite build web` writes the dashboard, from `src/http` (tsx, tests) or `dist/http` (built). */
 export function defaultDashboardDirectory(): string {
@@ -41,7 +43,7 @@ export function defaultDashboardDirectory(): string {
 
 /**
  * Serves the dashboard (web/, built by Vite) at `/`: hashed assets cached for a year, the page
- * itself never cached, every client-side path answered with the page, all under DASHBOARD_CSP.
+ * itself never cached, each client-side page answered with the page, all under DASHBOARD_CSP.
  * Without a build, `/` explains how to make one instead of failing obscurely.
  */
 export async function registerDashboard(app: FastifyInstance, { directory = defaultDashboardDirectory() }: { directory?: string } = {}): Promise<void> {
@@ -75,12 +77,5 @@ export async function registerDashboard(app: FastifyInstance, { directory = defa
     }
     return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
   };
-  app.get('/', async (_request, reply) => sendPage(reply));
-  app.get('/*', async (request, reply) => {
-    const path = request.url.split('?', 1)[0] ?? '/';
-    if (SERVER_PATHS.some((prefix) => path.startsWith(prefix)) || /\.[a-z0-9]+$/i.test(path)) {
-      throw new AppError('NOT_FOUND', 'Nothing is served at this path.');
-    }
-    return sendPage(reply);
-  });
+  for (const path of ['/', ...DASHBOARD_PAGES]) app.get(path, async (_request, reply) => sendPage(reply));
 }

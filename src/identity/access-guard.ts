@@ -23,6 +23,8 @@ export interface SessionGuardDependencies {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** `x-rampart-background: 1`: the dashboard polling on its own, not the person acting; it does not keep a session from going idle. */
+export const BACKGROUND_HEADER = 'x-rampart-background';
 
 /**
  * Authenticates a request (API key in the Authorization header, else the session cookie), checks
@@ -60,7 +62,7 @@ export function createAccessGuard({ apiKeys, identity }: { apiKeys: Pick<ApiKeyS
     const token = readCookie(request.headers.cookie, SESSION_COOKIE);
     if (!identity || !token) return { kind: 'none' };
     const isSecure = identity.settings.isCookieSecure;
-    const lookup = await identity.sessions.authenticateSession(token);
+    const lookup = await identity.sessions.authenticateSession(token, { isActivity: request.headers[BACKGROUND_HEADER] !== '1' });
     if (lookup.kind !== 'valid') {
       clearSessionCookies(reply, { isSecure });
       if (lookup.kind === 'expired') throw new AppError('SESSION_EXPIRED', 'Your session has ended; sign in again.');

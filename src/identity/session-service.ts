@@ -76,8 +76,12 @@ export function createSessionService({ db, clock, settings }: { db: Db; clock: C
     return { token, session: toAuthenticated(row, token) };
   }
 
-  /** The session a cookie token opens; an idle or expired one is ended on the spot. */
-  async function authenticateSession(token: string): Promise<SessionLookup> {
+  /**
+   * The session a cookie token opens; an idle or expired one is ended on the spot. A request that
+   * is not the person's activity (the dashboard polling in the background) leaves the idle clock
+   * alone, so an open but unattended tab still times out.
+   */
+  async function authenticateSession(token: string, { isActivity = true }: { isActivity?: boolean } = {}): Promise<SessionLookup> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return { kind: 'unknown' };
     const row = await db.selectFrom('sessions').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
     if (!row || row.ended_at !== null) return { kind: 'unknown' };
@@ -86,7 +90,7 @@ export function createSessionService({ db, clock, settings }: { db: Db; clock: C
       await endSession(row.id, now >= row.expires_at ? 'expired' : 'idle');
       return { kind: 'expired' };
     }
-    if (now - row.last_seen_at >= TOUCH_RESOLUTION_MS) {
+    if (isActivity && now - row.last_seen_at >= TOUCH_RESOLUTION_MS) {
       await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', row.id).where('ended_at', 'is', null).execute();
       row.last_seen_at = now;
     }

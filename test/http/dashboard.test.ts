@@ -1,10 +1,10 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/create-app.js';
-import { DASHBOARD_CSP, registerDashboard } from '../../src/http/dashboard-routes.js';
+import { DASHBOARD_CSP, DASHBOARD_PAGES, defaultDashboardDirectory, registerDashboard } from '../../src/http/dashboard-routes.js';
 import { createLogger } from '../../src/logger.js';
 import { createSqliteDatabase, makeDataDir } from '../support/databases.js';
 import { buildTestConfig, createTestSecrets } from '../support/test-gateway.js';
@@ -22,7 +22,10 @@ describe('the dashboard at /', () => {
     cleanups.push(() => database.drop());
     const config = buildTestConfig(database, createTestSecrets(), { RAMPART_LOG_LEVEL: 'silent' });
     const logger = createLogger('silent', new Writable({ write: (_chunk, _encoding, done) => done() }));
-    const app = await createApp({ config, logger, readinessChecks: [], registerRoutes: (root) => root.register(registerDashboard, { directory }) });
+    const app = await createApp({ config, logger, readinessChecks: [], registerRoutes: async (root) => {
+        await root.register(registerDashboard, { directory });
+      },
+    });
     cleanups.push(() => app.close());
     return app;
   }
@@ -37,9 +40,9 @@ describe('the dashboard at /', () => {
     return directory;
   }
 
-  it('serves the page at / and at every client-side path, uncached, under the strict policy', async () => {
+  it('serves the page at / and at each client-side page, uncached, under the strict policy', async () => {
     const app = await startApp(builtDashboard());
-    for (const url of ['/', '/inbox', '/inbox/5d7c1c7e-0000-4000-8000-000000000000', '/setup', '/audit?before=10']) {
+    for (const url of ['/', '/inbox', '/inbox/5d7c1c7e-0000-4000-8000-000000000000', '/setup', '/audit?before=10', '/account']) {
       const response = await app.inject({ method: 'GET', url });
       expect(response.statusCode, url).toBe(200);
       expect(response.body).toBe(PAGE);
@@ -57,6 +60,13 @@ describe('the dashboard at /', () => {
     expect(DASHBOARD_CSP).toContain("frame-ancestors 'none'");
   });
 
+  it('knows every page the dashboard router has', () => {
+    const router = readFileSync(join(defaultDashboardDirectory(), '..', '..', 'web', 'src', 'app.tsx'), 'utf8');
+    const routed = [...router.matchAll(/<Route path="([^"*]+)"/g)].map((match) => `/${match[1]!.replace(/^\//, '')}`);
+    expect(routed.length).toBeGreaterThan(5);
+    expect([...routed].sort()).toEqual([...DASHBOARD_PAGES].sort());
+  });
+
   it('caches hashed assets for a year and other files only with revalidation', async () => {
     const app = await startApp(builtDashboard());
     const script = await app.inject({ method: 'GET', url: '/assets/index-abc123.js' });
@@ -68,9 +78,9 @@ describe('the dashboard at /', () => {
     expect(icon.headers['cache-control']).toBe('no-cache');
   });
 
-  it('keeps API, webhook and asset 404s as 404s instead of answering with the page', async () => {
+  it('answers only its own pages: unknown paths, API and asset misses stay 404s', async () => {
     const app = await startApp(builtDashboard());
-    for (const url of ['/api/v1/nothing-here', '/webhook/x', '/assets/missing.js', '/secrets.json', '/../package.json', '/%2e%2e/package.json']) {
+    for (const url of ['/api/v1/nothing-here', '/webhook/x', '/assets/missing.js', '/secrets.json', '/../package.json', '/%2e%2e/package.json', '/no-such-page', '/inbox/a/b']) {
       const response = await app.inject({ method: 'GET', url });
       expect(response.statusCode, url).toBe(404);
       expect(response.body).not.toContain('<div id="root">');

@@ -74,6 +74,19 @@ for (const dialect of dialects.filter((candidate) => candidate.isAvailable)) {
       expect((await getSession(busy)).json().code).toBe('SESSION_EXPIRED');
     });
 
+    it('does not keep a session alive with background polling (x-rampart-background: 1)', async () => {
+      await start();
+      const staff = await createStaff(rampart, { roleIds: ['agent'] });
+      const session = await signInFully(rampart, staff);
+      const poll = () => sendWithSession(rampart, session, { method: 'GET', url: '/api/v1/auth/session', headers: { 'x-rampart-background': '1' } });
+      for (let minute = 5; minute < 15; minute += 5) {
+        rampart.clock.advance(5 * MINUTE);
+        expect((await poll()).statusCode).toBe(200);
+      }
+      rampart.clock.advance(5 * MINUTE);
+      expect((await poll()).json().code).toBe('SESSION_EXPIRED');
+    });
+
     it('a pending-MFA session lasts ten minutes at most', async () => {
       await start();
       const staff = await createStaff(rampart, { roleIds: ['agent'] });
