@@ -127,6 +127,31 @@ export async function countAuditNodes(db: Executor): Promise<number> {
   return Number(row.count);
 }
 
+/** The lowest entry number at or above `seq`, or null. */
+export async function findFirstAuditEntryFrom(db: Executor, seq: number): Promise<number | null> {
+  const row = await db.selectFrom('audit_entries').select('seq').where('seq', '>=', seq).orderBy('seq').limit(1).executeTakeFirst();
+  return row ? Number(row.seq) : null;
+}
+
+/** Entries numbered below `size` (a sound log has exactly `size`; rogue rows with odd numbers count too). */
+export async function countAuditEntriesBelow(db: Executor, size: number): Promise<number> {
+  const row = await db.selectFrom('audit_entries').select((eb) => eb.fn.countAll<number | string>().as('count')).where('seq', '<', size).executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+/** Stored nodes at the positions of the complete subtrees of a tree of `size` leaves, or at negative positions. */
+export async function countAuditNodesWithin(db: Executor, size: number): Promise<number> {
+  if (size === 0) return 0;
+  const levels: { level: number; bound: number }[] = [];
+  for (let level = 0, width = 1; width <= size; level += 1, width *= 2) levels.push({ level, bound: Math.floor(size / width) });
+  const row = await db
+    .selectFrom('audit_nodes')
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .where((eb) => eb.or(levels.map(({ level, bound }) => eb.and([eb('level', '=', level), eb('node_index', '<', bound)]))))
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
 /** Stored nodes whose subtree's last leaf is in [start, end): one range per level, served by the primary key. */
 export async function listNodesCompletedBetween(db: Executor, start: number, end: number): Promise<MerkleNode[]> {
   if (end <= start) return [];

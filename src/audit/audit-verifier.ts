@@ -58,16 +58,18 @@ export async function verifyAuditLog(db: Kysely<DatabaseSchema>, options: Verify
   const counts = (): VerdictCounts => ({ entriesChecked: walk.entriesChecked, checkpointsChecked: checkpoints.checkedCount(), trustedKey: trusted.description });
   const fail = (finding: AuditFinding): AuditVerdict => ({ isIntact: false, checkpointSize: null, ...finding, ...counts() });
 
+  // The walk covers the log as the head stood at the start; a live gateway's later appends are
+  // judged at the end (audit-verifier-end.ts), so a verification can run while the log grows.
+  const snapshotSize = Number(head?.size ?? 0);
   for (;;) {
-    const entries = await listAuditEntries(db, { fromSeq: walk.frontier.size, limit: pageSize });
+    const entries = await listAuditEntries(db, { fromSeq: walk.frontier.size, limit: pageSize, beforeSeq: snapshotSize });
     const finding = await checkPage(db, entries, walk, checkpoints, trusted.problem);
     if (finding) return fail(finding);
     if (entries.length < pageSize) break;
   }
   const finding =
     (await checkpoints.checkAt(walk.frontier, trusted.problem)) ??
-    (await checkpoints.checkNoneBeyond(walk.frontier.size)) ??
-    (await checkLogEnd(db, head, walk.frontier)) ??
+    (await checkLogEnd(db, { snapshotHead: head, frontier: walk.frontier, checkpointBeyond: await checkpoints.findBeyond(), judgeCheckpointBeyond: checkpoints.judgeBeyond })) ??
     checkStoredKey(given, head?.verifier_key ?? null);
   if (finding) return fail(finding);
   return { isIntact: true, latestCheckpoint: checkpoints.latest(), ...counts() };

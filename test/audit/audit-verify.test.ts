@@ -54,6 +54,20 @@ for (const dialect of dialects) {
       expect(await verifyAuditLog(db)).toMatchObject({ isIntact: true, trustedKey: { verifierKey, source: 'database' } });
     });
 
+    it('passes a log that grows and gets new checkpoints while the verification runs', async () => {
+      const { db, verifierKey, fixture: live } = await open();
+      // Page size 1: every entry is its own query, so appends land between them.
+      const verifying = verifyAuditLog(db, { verifierKey, pageSize: 1 });
+      for (let appended = 0; appended < 30; appended += 1) {
+        await live.log.append(conversationRead({ details: { messages: 100 + appended } }));
+        if (appended % 10 === 9) await live.log.signCheckpoint();
+      }
+      const verdict = await verifying;
+      expect(verdict.isIntact ? 'intact' : verdict.detail).toBe('intact');
+      expect(verdict.entriesChecked).toBeGreaterThanOrEqual(23);
+      expect(await verifyAuditLog(db, { verifierKey })).toMatchObject({ isIntact: true, entriesChecked: 53 });
+    });
+
     it('names the edited entry whichever column was changed', async () => {
       const { db, verifierKey } = await open();
       const edits: Updateable<AuditEntryTable>[] = [
@@ -131,13 +145,13 @@ for (const dialect of dialects) {
     it('names an entry appended behind the log\'s back', async () => {
       const { db, verifierKey } = await open();
       await insertEntryAt(db, 23, await readEntry(db, 3));
-      expectBroken(await verifyAuditLog(db, { verifierKey }), 'node-missing', 23);
+      expectBroken(await verifyAuditLog(db, { verifierKey }), 'head-mismatch', 23);
     });
 
     it('reports truncation below the latest checkpoint, even when the head and nodes were rewritten to match', async () => {
       const { db, verifierKey } = await open();
       await db.deleteFrom('audit_entries').where('seq', '>=', 17).execute();
-      expectBroken(await verifyAuditLog(db, { verifierKey }), 'log-truncated', 17);
+      expectBroken(await verifyAuditLog(db, { verifierKey }), 'entry-missing', 17);
       await rewriteAllHashes(db);
       const verdict = await verifyAuditLog(db, { verifierKey });
       expect(verdict).toMatchObject({ isIntact: false, reason: 'log-truncated', sequence: 17, checkpointSize: 20 });
