@@ -77,7 +77,7 @@ async function startGateway(initialConfig: Config, logger: Logger): Promise<void
   if (setupPath) {
     logger.warn(
       { setupUrl: `${config.http.port === 0 ? address : config.identity.publicUrl}${setupPath}` },
-      'no users yet: setupUrl creates the first admin within 24 hours (works once; each start replaces it). Until the dashboard ships, POST its token to /api/v1/auth/bootstrap (see /api/docs)',
+      'no users yet: open setupUrl in a browser to create the first admin (valid 24 hours, works once; each start replaces it)',
     );
   }
   if (emulator) {

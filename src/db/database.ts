@@ -89,6 +89,10 @@ function openPostgres(url: string): { db: Db; dialect: DialectName } {
   });
   // An idle client losing its connection (a database restart) must not crash the process.
   pool.on('error', () => undefined);
+  // The pool listens for errors only on idle clients. One checked out (mid-transaction, between
+  // two statements) that loses its connection would emit an unhandled 'error' and kill the
+  // process; its queries still fail with the error, and the pool drops it on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return { db: new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
 }
 
