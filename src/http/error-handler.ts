@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { isDatabaseUnreachable } from '../db/database-errors.js';
 import { AppError, isAppError } from '../errors.js';
 
 /** Fastify's own errors that are the caller's fault, mapped to our codes. */
@@ -37,6 +38,8 @@ function toAppError(error: FastifyError | AppError): AppError {
   if (mapped === 'UNSUPPORTED_MEDIA_TYPE') return new AppError(mapped, 'Send the body as application/json.');
   if (mapped) return new AppError(mapped, 'The request is malformed.');
   if (error.statusCode === 503) return new AppError('OVERLOADED', 'Rampart is under pressure; retry shortly.');
+  // Not a bug but an outage: the caller should retry (with its Idempotency-Key), as after any 503.
+  if (isDatabaseUnreachable(error)) return new AppError('STORE_UNAVAILABLE', 'The database is unreachable; nothing was changed. Retry shortly.');
   // Other client-side faults Fastify reports (an aborted body, a bad header): the caller's, not a 500.
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
     return new AppError('INVALID_REQUEST', 'The request is malformed.');

@@ -40,6 +40,7 @@ describe.skipIf(postgresUrl === undefined)('PostgreSQL unreachable', () => {
     gateway = await startTestGateway({ ...database, url: viaProxy.toString() });
     const ready = async () => (await fetch(`${gateway!.url}/readyz`)).status;
 
+    const { key: apiKey } = await gateway.rampart.apiKeys.createApiKey('status reader', ['messages:read']);
     const before = newTextMessage();
     expect((await gateway.post(before.body)).status).toBe(200);
 
@@ -50,6 +51,9 @@ describe.skipIf(postgresUrl === undefined)('PostgreSQL unreachable', () => {
     expect(await refused.json()).toMatchObject({ code: 'STORE_UNAVAILABLE' });
     expect(refused.headers.get('retry-after')).not.toBeNull();
     await waitFor(async () => (await ready()) === 503);
+    // The API says the same: an outage (retry), not a bug (500).
+    const api = await fetch(`${gateway.url}/api/v1/messages/00000000-0000-4000-8000-000000000000`, { headers: { authorization: `Bearer ${apiKey}` } });
+    expect([api.status, ((await api.json()) as { code: string }).code]).toEqual([503, 'STORE_UNAVAILABLE']);
 
     await proxy.restore();
     await waitFor(async () => (await ready()) === 200);
