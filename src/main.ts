@@ -152,6 +152,9 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
       readinessChecks: [
         { name: 'database', isReady: () => database.ping() },
         { name: 'writer-queue', isReady: async () => writer.queueDepth() < config.writer.maxQueue * 0.8 },
+        // A store that refuses writes (a full disk) still answers reads: unready while commits fail,
+        // ready again a few seconds later so that traffic can show whether it has recovered.
+        { name: 'writer-commits', isReady: async () => isCommitting(writer.failingSince()) },
       ],
       registerRoutes: async (root) => {
         await root.register(registerWebhookRoutes, { config, ingest, redis });
@@ -190,6 +193,12 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
     await runClosers(closers);
     throw error;
   }
+}
+
+const COMMIT_FAILURE_COOL_DOWN_MS = 5_000;
+
+function isCommitting(failingSince: number | null): boolean {
+  return failingSince === null || Date.now() - failingSince > COMMIT_FAILURE_COOL_DOWN_MS;
 }
 
 function connectRedis(url: string, logger: Logger): Redis {

@@ -74,6 +74,29 @@ for (const dialect of dialects) {
       await writer.close();
     });
 
+    it('lets timers run between batches while a caller submits one item after another', async () => {
+      const db = await open();
+      const writer = createGroupCommitWriter<Item, string>({ db: db.db, maxBatch: 100, maxQueue: 1_000, maxConcurrentBatches: 1, applyBatch: insertAll });
+      let submittedWhenTimerRan: number | null = null;
+      let submitted = 0;
+      setTimeout(() => (submittedWhenTimerRan = submitted), 0);
+      for (; submitted < 200; submitted += 1) await writer.submit({ purpose: `s${submitted}` });
+      expect(submittedWhenTimerRan).not.toBeNull();
+      expect(submittedWhenTimerRan!).toBeLessThan(200);
+      await writer.close();
+    });
+
+    it('says since when commits fail, until one succeeds again', async () => {
+      const db = await open();
+      const writer = createGroupCommitWriter<Item, string>({ db: db.db, maxBatch: 100, maxQueue: 1_000, maxConcurrentBatches: 1, applyBatch: insertAll });
+      expect(writer.failingSince()).toBeNull();
+      await expect(writer.submit({ purpose: 'bad', isPoisoned: true })).rejects.toThrow();
+      expect(writer.failingSince()).toEqual(expect.any(Number));
+      await writer.submit({ purpose: 'good' });
+      expect(writer.failingSince()).toBeNull();
+      await writer.close();
+    });
+
     it('fails only the poisoned request of a batch and leaves nothing of it half-written', async () => {
       const db = await open();
       const writer = createGroupCommitWriter<Item, string>({

@@ -27,6 +27,8 @@ export interface GroupCommitWriter<TItem, TResult> {
   submit(item: TItem): Promise<TResult>;
   /** Weight queued or committing. */
   queueDepth(): number;
+  /** When the latest commit failed, if no commit has succeeded since (a full disk, a lost database); else null. */
+  failingSince(): number | null;
   /** Refuses new items and resolves once everything submitted has settled. */
   close(): Promise<void>;
 }
@@ -52,6 +54,7 @@ export function createGroupCommitWriter<TItem, TResult>(
   let pendingWeight = 0;
   let isClosed = false;
   let idleWaiters: (() => void)[] = [];
+  let lastFailureAt: number | null = null;
 
   function submit(item: TItem): Promise<TResult> {
     if (isClosed) return Promise.reject(new AppError('OVERLOADED', 'Rampart is shutting down; retry shortly.'));
@@ -74,7 +77,10 @@ export function createGroupCommitWriter<TItem, TResult>(
       batchesRunning += 1;
       void commitBatch(batch).finally(() => {
         batchesRunning -= 1;
-        if (queue.length > 0) startBatches();
+        // On the next turn, not now: better-sqlite3 commits synchronously, so back-to-back batches
+        // would otherwise hold the event loop (timers, sockets, the load-shedding check) for as
+        // long as callers keep submitting.
+        if (queue.length > 0) setImmediate(startBatches);
         else if (batchesRunning === 0) notifyIdle();
       });
     }
@@ -112,9 +118,11 @@ export function createGroupCommitWriter<TItem, TResult>(
   async function tryCommit(batch: Pending<TItem, TResult>[]): Promise<unknown> {
     try {
       const results = await options.db.transaction().execute((trx) => options.applyBatch(trx, batch.map((pending) => pending.item)));
+      lastFailureAt = null;
       batch.forEach((pending, index) => settle(pending, () => pending.resolve(results[index] as TResult)));
       return null;
     } catch (error) {
+      lastFailureAt = Date.now();
       return error ?? new Error('commit failed');
     }
   }
@@ -136,7 +144,7 @@ export function createGroupCommitWriter<TItem, TResult>(
     await new Promise<void>((resolve) => idleWaiters.push(resolve));
   }
 
-  return { submit, queueDepth: () => pendingWeight, close };
+  return { submit, queueDepth: () => pendingWeight, failingSince: () => lastFailureAt, close };
 }
 
 const CONFLICT_RETRIES = 3;
