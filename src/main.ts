@@ -214,7 +214,7 @@ function connectRedis(url: string, logger: Logger): Redis {
   });
   let isDown = false;
   redis.on('error', (error) => {
-    if (!isDown) logger.warn({ err: error }, 'redis unreachable; webhook rate limiting is paused until it returns');
+    if (!isDown) logger.warn({ err: error }, 'redis unreachable; webhook rate limits are counted per process until it returns');
     isDown = true;
   });
   redis.on('ready', () => {

@@ -5,6 +5,7 @@ import type { Config } from '../config/load-config.js';
 import { equalsConstantTime, hmacSha256, randomBytes } from '../crypto/primitives.js';
 import { AppError } from '../errors.js';
 import type { IngestService } from './ingest-service.js';
+import { createFallbackRateLimitStore } from './fallback-rate-limit-store.js';
 import { createAddressMatcher } from './ip-allowlist.js';
 import { rateLimitKeyOf } from './rate-limit-key.js';
 import { normaliseWebhook } from './normalise.js';
@@ -53,8 +54,9 @@ export async function registerWebhookRoutes(app: FastifyInstance, options: Webho
     max: config.http.rateLimitPerMinute,
     timeWindow: 60_000,
     keyGenerator: (request) => rateLimitKeyOf(request.ip),
-    ...(redis ? { redis, nameSpace: 'rampart-webhook-rl:' } : {}),
-    // If Redis is unreachable, fall back to accepting: Meta's events must not be refused for it.
+    // Shared through Redis when configured; while Redis is unreachable each process counts alone.
+    ...(redis ? { store: createFallbackRateLimitStore(redis, 'rampart-webhook-rl:') } : {}),
+    // A store error must never refuse Meta's events (the fallback store does not fail; this is the last resort).
     skipOnError: true,
     errorResponseBuilder: (_request, context) =>
       Object.assign(new AppError('RATE_LIMITED', `Too many requests; retry in ${Math.ceil(context.ttl / 1000)} s.`), {

@@ -77,13 +77,16 @@ describe.skipIf(redisUrl === undefined)('webhook rate limit shared through Redis
 noteSkippedWhen(redisUrl === undefined, 'webhook rate limit shared through Redis', missingRedisMessage);
 
 describe('webhook rate limit with Redis unreachable', () => {
-  it('keeps accepting and storing webhooks, without rate limiting', async () => {
+  it('keeps accepting and storing webhooks, limited by the process own count', async () => {
     const gateway = await startGateway({ RAMPART_REDIS_URL: 'redis://127.0.0.1:1', RAMPART_RATE_LIMIT_PER_MINUTE: '2' });
-    for (let count = 0; count < 5; count += 1) {
+    for (let count = 0; count < 2; count += 1) {
       const message = newMessage();
       const response = await gateway.post(message.body);
       expect(response.status, await response.clone().text()).toBe(200);
       expect(await gateway.rampart.reader.findMessageByWamid(message.wamid)).not.toBeNull();
     }
+    const limited = await gateway.post(newMessage().body);
+    expect(limited.status).toBe(429);
+    expect(await limited.json()).toMatchObject({ code: 'RATE_LIMITED' });
   });
 });
