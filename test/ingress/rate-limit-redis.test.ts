@@ -44,7 +44,7 @@ describe.skipIf(redisUrl === undefined)('webhook rate limit shared through Redis
   });
 
   /**
-   * Until its Redis connection is ready a gateway skips rate limiting (skipOnError), so each
+   * Until its Redis connection is ready a gateway counts on its own (the fallback store), so each
    * gateway is probed until one of its requests shows up in the shared counter.
    */
   async function postUntilCounted(gateway: TestGateway, expectedCount: number): Promise<void> {
