@@ -20,6 +20,7 @@ export const errorCodes = {
   RECIPIENT_OPTED_OUT: 409,
   /** The template is not approved for this language in the business account (Meta would refuse it with 132001). */
   TEMPLATE_NOT_APPROVED: 422,
+  TEMPLATE_CONTENT_REFUSED: 422,
   /** Meta's Graph API refused or could not be reached for a call made on the caller's behalf. */
   UPSTREAM_UNAVAILABLE: 502,
   /** WHATSAPP_ACCESS_TOKEN or WHATSAPP_PHONE_NUMBER_ID is not configured, so nothing can be sent. */

@@ -62,6 +62,7 @@ export const settingsSchema = z.object({
   RAMPART_WORKERS: flag.default(true),
   RAMPART_SANDBOX_PORT: port.default(8081),
   RAMPART_MEDIA_MAX_BYTES: positiveInt.max(100 * 1024 * 1024).default(16 * 1024 * 1024),
+  RAMPART_VERIFIED_DOMAINS: list.optional(),
   RAMPART_OPT_OUT_KEYWORDS: list.optional(),
   RAMPART_OPT_IN_KEYWORDS: list.optional(),
   RAMPART_OPT_OUT_REPLY: z.string().max(1_024).default('You will no longer get marketing messages from us. Reply START to subscribe again.'),

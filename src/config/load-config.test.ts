@@ -242,3 +242,13 @@ describe('Graph API URL', () => {
     expect(() => loadConfig({ env: { ...base, WHATSAPP_GRAPH_URL: url } })).toThrow(/WHATSAPP_GRAPH_URL: must be https/);
   });
 });
+
+describe('verified domains', () => {
+  const base = { WHATSAPP_APP_SECRET: 'app-secret', WHATSAPP_VERIFY_TOKEN: 'verify-token', RAMPART_MASTER_KEY: Buffer.alloc(32, 7).toString('base64') };
+  it('takes a comma-separated list of domain names', () => {
+    expect(loadConfig({ env: { ...base, RAMPART_VERIFIED_DOMAINS: 'shop.example, help.shop.example' } }).outbound.verifiedDomains).toEqual(['shop.example', 'help.shop.example']);
+  });
+  it.each(['https://shop.example', '10.0.0.1', 'shop.example/pay'])('refuses what is not a domain name: %s', (entry) => {
+    expect(() => loadConfig({ env: { ...base, RAMPART_VERIFIED_DOMAINS: entry } })).toThrow(/RAMPART_VERIFIED_DOMAINS: not a domain name/);
+  });
+});

@@ -11,6 +11,7 @@ import { resolveIdentitySettings } from '../identity/identity-settings.js';
 import type { IdentityConfig } from '../identity/identity-settings.js';
 import { requiredKmsSecretNames, resolveKmsSettings } from '../crypto/kms-settings.js';
 import type { KmsConfig } from '../crypto/kms-settings.js';
+import { findVerifiedDomainProblem } from '../templates/url-policy.js';
 import { Secret } from './secret.js';
 import { describeSettings } from './settings-overview.js';
 import type { SettingGroupOverview } from './settings-overview.js';
@@ -50,6 +51,8 @@ export interface Config {
     readonly leaseMs: number;
     /** Run the outbox worker in this process (off: an API-and-webhook-only gateway). */
     readonly runsWorkers: boolean;
+    /** Links in template parameters must be https on these domains (or their subdomains). */
+    readonly verifiedDomains: readonly string[];
   };
   readonly sandbox: { readonly port: number };
   readonly media: { readonly maxBytes: number };
@@ -195,6 +198,8 @@ function buildConfig(
   };
   const appSecret = required('WHATSAPP_APP_SECRET', 'to verify X-Hub-Signature-256 on every webhook');
   const verifyToken = required('WHATSAPP_VERIFY_TOKEN', 'to answer the webhook handshake');
+  const domainProblem = findVerifiedDomainProblem(settings.RAMPART_VERIFIED_DOMAINS ?? []);
+  if (domainProblem) problems.push(`RAMPART_VERIFIED_DOMAINS: ${domainProblem}`);
   const hasCert = settings.RAMPART_TLS_CERT_FILE !== undefined;
   const hasKey = settings.RAMPART_TLS_KEY_FILE !== undefined;
   if (hasCert !== hasKey) problems.push('RAMPART_TLS_CERT_FILE and RAMPART_TLS_KEY_FILE: set both or neither');
@@ -249,6 +254,7 @@ function buildConfig(
       retryBaseMs: settings.RAMPART_SEND_RETRY_BASE_MS,
       leaseMs: settings.RAMPART_OUTBOX_LEASE_SECONDS * 1000,
       runsWorkers: settings.RAMPART_WORKERS,
+      verifiedDomains: settings.RAMPART_VERIFIED_DOMAINS ?? [],
     },
     sandbox: { port: settings.RAMPART_SANDBOX_PORT },
     media: { maxBytes: settings.RAMPART_MEDIA_MAX_BYTES },

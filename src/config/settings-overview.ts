@@ -60,6 +60,7 @@ export const settingDescriptions: Record<SettingName, SettingDescription> = {
   RAMPART_OUTBOX_LEASE_SECONDS: { group: 'Sending', description: "How long a claimed job is a worker's before another may take it." },
   RAMPART_WORKERS: { group: 'Sending', description: 'Run the outbox workers in this process (false: API and webhooks only).' },
   RAMPART_MEDIA_MAX_BYTES: { group: 'Sending', description: 'Largest customer media stored.' },
+  RAMPART_VERIFIED_DOMAINS: { group: 'Sending', description: 'Domains you control: links in template parameters must be https on one of them.' },
   RAMPART_OPT_OUT_KEYWORDS: { group: 'Consent', description: "Words that alone in a message withdraw marketing consent (default: STOP, ABMELDEN, BAJA, …)." },
   RAMPART_OPT_IN_KEYWORDS: { group: 'Consent', description: 'Words that alone in a message give marketing consent again (default: START, …).' },
   RAMPART_OPT_OUT_REPLY: { group: 'Consent', description: 'Confirmation sent after an opt-out keyword (off: none).' },

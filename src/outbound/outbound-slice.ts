@@ -43,7 +43,16 @@ export async function createOutboundSlice(options: {
   const { phoneNumberId, businessAccountId } = config.whatsapp;
   if (!graph) logger.info('sending is off: set WHATSAPP_ACCESS_TOKEN and WHATSAPP_PHONE_NUMBER_ID to send messages');
   const templates = createTemplateCatalog({ listTemplates: graph && businessAccountId ? () => graph.listTemplates(businessAccountId) : null, clock });
-  const sends = createSendService({ database, keys, index, clock, templates, phoneNumberId: graph ? phoneNumberId : null, onQueued: options.onQueued });
+  const sends = createSendService({
+    database,
+    keys,
+    index,
+    clock,
+    templates,
+    phoneNumberId: graph ? phoneNumberId : null,
+    verifiedDomains: config.outbound.verifiedDomains,
+    onQueued: options.onQueued,
+  });
   const handlers: JobHandler[] = [];
   const governor = createSendGovernor({ ...config.outbound, clock });
   const sweeper = setInterval(() => governor.forgetIdleRecipients(), 60_000).unref();

@@ -12,6 +12,8 @@ import type { Trx } from '../db/group-commit-writer.js';
 import { enqueueJob } from '../db/outbox-repository.js';
 import { AppError } from '../errors.js';
 import { findCurrentConsent } from '../privacy/consent-service.js';
+import { describeBlockingFindings } from '../templates/finding.js';
+import { lintSendParameters } from '../templates/template-linter.js';
 import type { MessageStatusResponse, SendMessageRequest } from './send-request-schema.js';
 import { toWaId } from './send-request-schema.js';
 import type { TemplateCatalog } from './template-catalog.js';
@@ -39,6 +41,8 @@ export interface SendServiceOptions {
   templates: TemplateCatalog;
   /** null: sending is not configured; every send is refused with SENDING_NOT_CONFIGURED. */
   phoneNumberId: string | null;
+  /** Links in template parameters must be https on these domains (the template linter's rule). */
+  verifiedDomains: readonly string[];
   /** Told after a send is committed, so the worker picks it up at once. */
   onQueued(): void;
 }
@@ -71,6 +75,7 @@ export function createSendService(options: SendServiceOptions) {
     assertSendingConfigured();
     const { request } = input;
     const template = request.type === 'template' ? await checkTemplate(request.template.name, request.template.language.code) : null;
+    if (request.type === 'template') assertParametersClean(template?.category ?? null, request.template);
     // The number lives with the contact (encrypted once); the stored request omits it.
     const message: Partial<SendMessageRequest> = { ...request };
     delete message.to;
@@ -179,6 +184,16 @@ export function createSendService(options: SendServiceOptions) {
     const row = await trx.selectFrom('contacts').select(['id', 'data_key_id']).where('id', '=', contactId).executeTakeFirst();
     if (!row) throw new AppError('NOT_FOUND', 'No conversation has that id.');
     return { id: row.id, dataKey: await keys.getDataKey(trx, row.data_key_id, row.id) };
+  }
+
+  /**
+   * The values filled into a template, linted before anything is stored: no card numbers, national
+   * ids, credentials, health terms outside utility templates, links off the verified domains.
+   * The message names each finding and its fix, never the value.
+   */
+  function assertParametersClean(category: string | null, parameters: unknown): void {
+    const refusal = describeBlockingFindings(lintSendParameters(category, parameters, { verifiedDomains: options.verifiedDomains }).findings);
+    if (refusal) throw new AppError('TEMPLATE_CONTENT_REFUSED', refusal);
   }
 
   /** Known templates must be approved; unknown ones (catalog unavailable) go to Meta, which decides. */

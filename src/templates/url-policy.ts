@@ -15,6 +15,17 @@ export class InvalidLintOptionsError extends Error {
   override readonly name = 'InvalidLintOptionsError';
 }
 
+/** Why a verified-domain list is unusable (for configuration errors), or null when it is fine. */
+export function findVerifiedDomainProblem(verifiedDomains: readonly string[]): string | null {
+  try {
+    createUrlPolicy({ verifiedDomains });
+    return null;
+  } catch (error) {
+    if (error instanceof InvalidLintOptionsError) return error.message;
+    throw error;
+  }
+}
+
 export function createUrlPolicy(options: { verifiedDomains: readonly string[]; allowedPorts?: readonly number[] }): UrlPolicy {
   const invalid: string[] = [];
   const verifiedDomains: string[] = [];

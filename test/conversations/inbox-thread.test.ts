@@ -180,7 +180,7 @@ for (const dialect of dialects) {
 /** A message a service sent through the send service (as POST /api/v1/messages does). */
 async function createServiceMessage(fixture: InboxFixture, principal: { id: string; name: string }, customer: string): Promise<string> {
   const { clock, database, keys, index } = fixture.harness;
-  const sends = createSendService({ database, keys, index, clock, templates: createTemplateCatalog({ listTemplates: null, clock }), phoneNumberId: '106540352242922', onQueued: () => undefined });
+  const sends = createSendService({ database, keys, index, clock, templates: createTemplateCatalog({ listTemplates: null, clock }), phoneNumberId: '106540352242922', verifiedDomains: [], onQueued: () => undefined });
   const accepted = await sends.acceptMessage({ request: { to: `+${customer}`, type: 'text', text: { body: 'Your invoice is ready' } }, principal: { type: 'api-key', ...principal }, idempotencyKey: null });
   return accepted.id;
 }

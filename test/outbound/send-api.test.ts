@@ -128,6 +128,24 @@ describe('send API', () => {
     expect(refused.json().code).toBe('RECIPIENT_OPTED_OUT');
   });
 
+  it('refuses a template whose parameters carry a card number or an unverified link, naming the fix and not the value', async () => {
+    // A customer of its own: another test opts CUSTOMER out of marketing.
+    const withParameter = (text: string) => ({
+      to: '+15550104477',
+      type: 'template',
+      template: { name: 'order_update', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text }] }] },
+    });
+    for (const text of ['card 4111 1111 1111 1111', 'pay at https://evil.example/pay']) {
+      const refused = await send(withParameter(text));
+      expect(refused.statusCode, text).toBe(422);
+      expect(refused.json().code).toBe('TEMPLATE_CONTENT_REFUSED');
+      expect(refused.json().message).toMatch(/Fix:/);
+      expect(refused.body).not.toContain('4111 1111');
+    }
+    const clean = await send(withParameter('order 5521, arriving Tuesday'));
+    expect(clean.statusCode).toBe(202);
+  });
+
   it('answers 404 for an unknown message and 400 for a malformed id', async () => {
     const get = (id: string) => gateway.rampart.app.inject({ method: 'GET', url: `/api/v1/messages/${id}`, headers: { authorization: `Bearer ${reader}` } });
     expect((await get('00000000-0000-4000-8000-000000000000')).statusCode).toBe(404);

@@ -53,6 +53,7 @@ export async function startInboxFixture(testDatabase: TestDatabase): Promise<Inb
     clock,
     templates: createTemplateCatalog({ listTemplates: null, clock }),
     phoneNumberId: PHONE_NUMBER_ID,
+    verifiedDomains: [],
     onQueued: () => undefined,
   });
   const chunks: Buffer[] = [];
