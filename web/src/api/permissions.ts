@@ -1,19 +1,8 @@
-/** What a signed-in user may do (src/identity/permissions.ts). */
-export const permissions = [
-  'conversations.read',
-  'conversations.reply',
-  'contacts.export',
-  'campaigns.send',
-  'templates.manage',
-  'users.manage',
-  'audit.read',
-  'privacy.manage',
-  'keys.manage',
-  'settings.manage',
-] as const;
-export type Permission = (typeof permissions)[number];
+// One source of truth: the server's list (a pure module, bundled into the page as it is).
+import type { Permission } from '../../../src/identity/permissions.js';
 
-export type ConversationAccess = 'all' | 'assigned';
+export { permissions } from '../../../src/identity/permissions.js';
+export type { ConversationAccess, Permission } from '../../../src/identity/permissions.js';
 
 /** One line per permission, for role editors. */
 export const permissionDescriptions: Record<Permission, string> = {
