@@ -18,8 +18,6 @@ import type { NoteVerifierKey } from './signed-note.js';
 export interface CheckpointWalk {
   /** Checks every checkpoint of exactly the frontier's size (and flags any the walk has passed). */
   checkAt(frontier: MerkleFrontier, keyProblem: string | null): Promise<AuditFinding | null>;
-  /** The first checkpoint beyond the walked entries, if any (the end check decides whether appends since explain it). */
-  findBeyond(): Promise<StoredCheckpoint | undefined>;
   /** A checkpoint beyond the log's end: the log was truncated (or the checkpoint is forged). */
   judgeBeyond(checkpoint: StoredCheckpoint, size: number): AuditFinding;
   checkedCount(): number;
@@ -106,7 +104,6 @@ export function createCheckpointWalk(db: Kysely<DatabaseSchema>, key: NoteVerifi
       }
       return null;
     },
-    findBeyond: peek,
     judgeBeyond(beyond, size) {
       const opened = open(beyond, 'no verifier key');
       if ('reason' in opened) return opened;

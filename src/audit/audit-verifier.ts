@@ -69,7 +69,7 @@ export async function verifyAuditLog(db: Kysely<DatabaseSchema>, options: Verify
   }
   const finding =
     (await checkpoints.checkAt(walk.frontier, trusted.problem)) ??
-    (await checkLogEnd(db, { snapshotHead: head, frontier: walk.frontier, checkpointBeyond: await checkpoints.findBeyond(), judgeCheckpointBeyond: checkpoints.judgeBeyond })) ??
+    (await checkLogEnd(db, { snapshotHead: head, frontier: walk.frontier, judgeCheckpointBeyond: checkpoints.judgeBeyond })) ??
     checkStoredKey(given, head?.verifier_key ?? null);
   if (finding) return fail(finding);
   return { isIntact: true, latestCheckpoint: checkpoints.latest(), ...counts() };

@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Updateable } from 'kysely';
+import type { KyselyPlugin, RootOperationNode, Updateable } from 'kysely';
+import { hashAuditRecord } from '../../src/audit/audit-entry-encoding.js';
+import { insertAuditEntries } from '../../src/audit/audit-repository.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEntryTable } from '../../src/audit/audit.table.js';
 import { signCheckpointIfGrown } from '../../src/audit/audit-checkpointer.js';
@@ -11,7 +13,7 @@ import type { Db } from '../../src/db/database.js';
 import { dialects, missingPostgresMessage, postgresUrl } from '../support/databases.js';
 import { noteSkippedWhen } from '../support/skip-notice.js';
 import type { AuditFixture } from './support/audit-fixture.js';
-import { conversationRead, openAuditLog, useAuditDatabase } from './support/audit-fixture.js';
+import { conversationRead, openAuditLog, openDatabase, useAuditDatabase } from './support/audit-fixture.js';
 import { insertEntryAt, readEntry, rewriteAllHashes, swapEntries } from './support/tampering.js';
 
 noteSkippedWhen(postgresUrl === undefined, 'audit verification on postgres', missingPostgresMessage);
@@ -66,6 +68,33 @@ for (const dialect of dialects) {
       expect(verdict.isIntact ? 'intact' : verdict.detail).toBe('intact');
       expect(verdict.entriesChecked).toBeGreaterThanOrEqual(23);
       expect(await verifyAuditLog(db, { verifierKey })).toMatchObject({ isIntact: true, entriesChecked: 53 });
+    });
+
+    it('still names an entry forged beyond the head when a real append lands in the middle of the end check', async () => {
+      const { db, verifierKey, fixture: live } = await open();
+      const template = await readEntry(db, 3);
+      const forged = { ...template, seq: 1_000_000, entryId: randomUUID(), action: 'contact.export' };
+      await insertAuditEntries(db, [{ ...forged, leafHash: hashAuditRecord(forged) }]);
+      // The verifier on a connection of its own, as beside a busy gateway: an append commits right
+      // after it counted the nodes, which would raise the allowance for rows beyond the head.
+      const verifierDatabase = await openDatabase(suiteDatabase());
+      const nodeCounts = new Set<unknown>();
+      const appendAfterNodeCount: KyselyPlugin = {
+        transformQuery({ node, queryId }) {
+          const select = node as RootOperationNode & { kind: string; from?: { froms: { table?: { identifier?: { name?: string } } }[] }; where?: unknown };
+          if (select.kind === 'SelectQueryNode' && select.from?.froms[0]?.table?.identifier?.name === 'audit_nodes' && select.where === undefined) nodeCounts.add(queryId);
+          return node;
+        },
+        async transformResult({ queryId, result }) {
+          if (nodeCounts.delete(queryId)) await live.log.append(conversationRead());
+          return result;
+        },
+      };
+      try {
+        expectBroken(await verifyAuditLog(verifierDatabase.db.withPlugin(appendAfterNodeCount), { verifierKey }), 'head-mismatch', 1_000_000);
+      } finally {
+        await verifierDatabase.close();
+      }
     });
 
     it('names the edited entry whichever column was changed', async () => {
