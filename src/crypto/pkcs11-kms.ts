@@ -245,13 +245,18 @@ function isAuthenticationFailure(binding: Pkcs11Binding, error: unknown): boolea
   );
 }
 
-/** Every secret key on the token labelled `<keyLabel>-v<N>`, checked to be a usable, never-extractable AES key. */
+/**
+ * Every private secret key on the token labelled `<keyLabel>-v<N>`, checked to be a usable,
+ * never-extractable AES key. Only private objects count: creating one needs the user PIN, while a
+ * public object can be planted (and used) by anyone who can open a session on the token.
+ */
 function findKekObjects(module: Pkcs11Module, session: Handle, keyLabel: string): KekObject[] {
   const { binding, pkcs11 } = module;
   const handles = callToken(() => {
     pkcs11.C_FindObjectsInit(session, [
       { type: binding.CKA_CLASS, value: binding.CKO_SECRET_KEY },
       { type: binding.CKA_KEY_TYPE, value: binding.CKK_AES },
+      { type: binding.CKA_PRIVATE, value: true },
     ]);
     try {
       const found: Handle[] = [];
@@ -285,6 +290,8 @@ function assertNeverExtractable(module: Pkcs11Module, session: Handle, handle: H
     [binding.CKA_SENSITIVE, true, 'CKA_SENSITIVE true'],
     [binding.CKA_ALWAYS_SENSITIVE, true, 'CKA_ALWAYS_SENSITIVE true'],
     [binding.CKA_TOKEN, true, 'CKA_TOKEN true'],
+    [binding.CKA_PRIVATE, true, 'CKA_PRIVATE true'],
+    [binding.CKA_LOCAL, true, 'CKA_LOCAL true (generated in the token)'],
     [binding.CKA_ENCRYPT, true, 'CKA_ENCRYPT true'],
     [binding.CKA_DECRYPT, true, 'CKA_DECRYPT true'],
   ];

@@ -24,6 +24,9 @@ const keySchema = z.object({
   data: z.object({
     type: z.string(),
     derived: z.boolean(),
+    // A key that could leave Vault (export, plaintext backup) is refused (vault-transit-kms.ts).
+    exportable: z.boolean().default(false),
+    allow_plaintext_backup: z.boolean().default(false),
     latest_version: z.number().int().positive(),
     min_decryption_version: z.number().int().nonnegative(),
     supports_encryption: z.boolean(),

@@ -108,7 +108,7 @@ function readCiphertextVersion(ciphertext: string): number | null {
   return match ? Number(match[1]) : null;
 }
 
-/** Refuses keys that would not bind the context: a non-derived key ignores `context` silently. */
+/** Refuses keys that would not bind the context (a non-derived key ignores `context` silently) or that could leave Vault. */
 function assertUsableKey(key: VaultKeyInfo, keyPath: string): void {
   const create = `create one with \`vault write -f ${keyPath} type=aes256-gcm96 derived=true\``;
   if (!AEAD_KEY_TYPES.has(key.type) || !key.supports_encryption || !key.supports_decryption) {
@@ -118,6 +118,12 @@ function assertUsableKey(key: VaultKeyInfo, keyPath: string): void {
     throw new AppError(
       'KMS_UNAVAILABLE',
       `Vault key ${keyPath} was not created with derived=true, so Vault would ignore the key context Rampart binds into each wrap; ${create}`,
+    );
+  }
+  if (key.exportable || key.allow_plaintext_backup) {
+    throw new AppError(
+      'KMS_UNAVAILABLE',
+      `Vault key ${keyPath} can leave Vault (exportable or allow_plaintext_backup is set), so Rampart will not use it as a key-encryption key; ${create}`,
     );
   }
 }

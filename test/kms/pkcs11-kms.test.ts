@@ -211,6 +211,29 @@ describe.skipIf(!isSoftHsmAvailable)('pkcs11 KMS against SoftHSM2', () => {
     });
   });
 
+  it('ignores a public key object planted under the next version label: anyone could have made and used it', async () => {
+    const kms = await openKms({ keyLabel: 'planted-kek' });
+    expect(kms.currentVersion()).toBe(1);
+    await withRawSession((module, session) => {
+      const { binding, pkcs11 } = module;
+      pkcs11.C_GenerateKey(session, { mechanism: binding.CKM_AES_KEY_GEN }, [
+        { type: binding.CKA_CLASS, value: binding.CKO_SECRET_KEY },
+        { type: binding.CKA_KEY_TYPE, value: binding.CKK_AES },
+        { type: binding.CKA_VALUE_LEN, value: 32 },
+        { type: binding.CKA_LABEL, value: 'planted-kek-v2' },
+        { type: binding.CKA_TOKEN, value: true },
+        { type: binding.CKA_PRIVATE, value: false },
+        { type: binding.CKA_SENSITIVE, value: true },
+        { type: binding.CKA_EXTRACTABLE, value: false },
+        { type: binding.CKA_ENCRYPT, value: true },
+        { type: binding.CKA_DECRYPT, value: true },
+      ]);
+    });
+    const restarted = await openKms({ keyLabel: 'planted-kek' });
+    expect(restarted.currentVersion()).toBe(1);
+    expect((await restarted.wrapKey(randomBytes(32), context)).kekVersion).toBe(1);
+  });
+
   it('names a wrong PIN without quoting it, and leaves the token usable', async () => {
     const wrongPin = '999999';
     const failure = await openKms({ pin: wrongPin }).catch((error: unknown) => error);

@@ -128,6 +128,11 @@ describe('vault-transit KMS against the local Transit stand-in', () => {
     await expect(openKms({ keyName: 'plain-key' })).rejects.toMatchObject({ code: 'KMS_UNAVAILABLE', message: expect.stringContaining('derived=true') });
   });
 
+  it('refuses a key that could be exported from Vault', async () => {
+    vault.createKey('exportable-key', { derived: true, exportable: true });
+    await expect(openKms({ keyName: 'exportable-key' })).rejects.toMatchObject({ code: 'KMS_UNAVAILABLE', message: expect.stringContaining('can leave Vault') });
+  });
+
   it('names a Vault that is down, both at start and mid-run', async () => {
     const kms = await openKms();
     const wrapped = await kms.wrapKey(randomBytes(32), context);

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 interface TransitKey {
   type: 'aes256-gcm96';
   derived: boolean;
+  exportable: boolean;
   versions: Map<number, { key: Buffer; createdAt: number }>;
   latestVersion: number;
   minDecryptionVersion: number;
@@ -32,7 +33,7 @@ export interface VaultTransitServer {
   readonly token: string;
   readonly mount: string;
   /** `vault write -f <mount>/keys/<name> derived=…`. */
-  createKey(name: string, options?: { derived?: boolean }): void;
+  createKey(name: string, options?: { derived?: boolean; exportable?: boolean }): void;
   /** `vault write -f <mount>/keys/<name>/rotate`; returns the new latest version. */
   rotateKey(name: string): number;
   setMinDecryptionVersion(name: string, version: number): void;
@@ -58,10 +59,11 @@ export async function startVaultTransitServer(options: { token?: string; mount?:
   const keys = new Map<string, TransitKey>();
   const requests: RecordedVaultRequest[] = [];
 
-  function createKey(name: string, keyOptions: { derived?: boolean } = {}): TransitKey {
+  function createKey(name: string, keyOptions: { derived?: boolean; exportable?: boolean } = {}): TransitKey {
     const key: TransitKey = {
       type: 'aes256-gcm96',
       derived: keyOptions.derived ?? false,
+      exportable: keyOptions.exportable ?? false,
       versions: new Map([[1, { key: randomBytes(32), createdAt: Math.floor(Date.now() / 1000) }]]),
       latestVersion: 1,
       minDecryptionVersion: 1,
@@ -207,7 +209,7 @@ function describeKey(name: string, key: TransitKey): object {
     derived: key.derived,
     kdf: key.derived ? 'hkdf_sha256' : undefined,
     deletion_allowed: false,
-    exportable: false,
+    exportable: key.exportable,
     allow_plaintext_backup: false,
     keys: Object.fromEntries([...key.versions].map(([version, entry]) => [String(version), entry.createdAt])),
     latest_version: key.latestVersion,
