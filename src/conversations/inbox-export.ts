@@ -19,6 +19,10 @@ export interface RenderedExport {
 const CSV_COLUMNS = ['conversation', 'contact_name', 'contact_phone', 'sent_at', 'direction', 'type', 'status', 'sent_by', 'summary', 'text'] as const;
 /** Spreadsheets read a cell starting with one of these as a formula (OWASP: CSV injection). */
 const FORMULA_TRIGGERS = new Set(['=', '+', '-', '@', '\t', '\r']);
+/** What a spreadsheet may skip before it looks for a formula: spaces of any kind and control characters. */
+const SKIPPED_PREFIX = /^[\s\u0000-\u001f\u007f\u200b\ufeff]+/;
+/** Separators some locales' spreadsheets split on (`;` in German Excel) besides RFC 4180's own. */
+const NEEDS_QUOTES = /[",;\r\n]/;
 
 export function renderConversationExport(exported: ConversationExport, format: ExportFormat): RenderedExport {
   const fileName = `conversation-${exported.conversation.pseudonym}.${format}`;
@@ -44,10 +48,14 @@ function renderCsv({ conversation, contact, messages }: ConversationExport): str
 }
 
 /**
- * One CSV cell. A cell a spreadsheet would evaluate (leading = + - @, tab or carriage return) gets
- * a leading apostrophe, so `=HYPERLINK(…)` from a customer is shown as text; then quoting per RFC 4180.
+ * One CSV cell. A cell a spreadsheet could evaluate (= + - @ tab or carriage return first, also after
+ * leading spaces or control characters) gets a leading apostrophe, so `=HYPERLINK(…)` from a
+ * customer is shown as text; then quoting per RFC 4180, and around `;` for locales that split on it.
  */
 export function toCsvCell(value: string): string {
-  const inert = value.length > 0 && FORMULA_TRIGGERS.has(value[0]!) ? `'${value}` : value;
-  return /[",\r\n]/.test(inert) ? `"${inert.replaceAll('"', '""')}"` : inert;
+  const first = value[0];
+  const firstVisible = value.replace(SKIPPED_PREFIX, '')[0];
+  const isFormulaLike = (first !== undefined && FORMULA_TRIGGERS.has(first)) || (firstVisible !== undefined && FORMULA_TRIGGERS.has(firstVisible));
+  const inert = isFormulaLike ? `'${value}` : value;
+  return NEEDS_QUOTES.test(inert) ? `"${inert.replaceAll('"', '""')}"` : inert;
 }

@@ -31,5 +31,7 @@ describe('roles and conversation access', () => {
     // Auditor is "assigned" anyway; a custom role with access "all" but no conversation permission must not widen.
     const widened = combineRoles([findBuiltInRole('agent')!, { id: 'x', name: 'x', description: '', permissions: ['audit.read'], conversationAccess: 'all', isBuiltIn: false }]);
     expect(widened.conversationAccess).toBe('assigned');
+    const replyOnly = { id: 'y', name: 'y', description: '', permissions: ['conversations.reply'] as const, conversationAccess: 'all' as const, isBuiltIn: false };
+    expect(combineRoles([findBuiltInRole('agent')!, replyOnly]).conversationAccess).toBe('assigned');
   });
 });

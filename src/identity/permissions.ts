@@ -66,12 +66,14 @@ export function isPermission(value: string): value is Permission {
   return (permissions as readonly string[]).includes(value);
 }
 
-/** What a user's roles grant together: the union of permissions; `all` conversations if any role with conversation permissions says so. */
+/**
+ * What a user's roles grant together: the union of permissions; `all` conversations only if a role
+ * that reads conversations reaches all of them (a reply-only role with `all` plus the agent role
+ * must not add up to reading everything).
+ */
 export function combineRoles(roles: readonly RoleDefinition[]): { permissions: ReadonlySet<Permission>; conversationAccess: ConversationAccess } {
   const granted = new Set<Permission>(roles.flatMap((role) => role.permissions));
-  const hasAllConversations = roles.some(
-    (role) => role.conversationAccess === 'all' && role.permissions.some((permission) => permission.startsWith('conversations.')),
-  );
+  const hasAllConversations = roles.some((role) => role.conversationAccess === 'all' && role.permissions.includes('conversations.read'));
   return { permissions: granted, conversationAccess: hasAllConversations ? 'all' : 'assigned' };
 }
 

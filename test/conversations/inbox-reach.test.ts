@@ -93,6 +93,15 @@ for (const dialect of dialects) {
       expect((await request(fixture.harness, agentAnna, 'GET', `/api/v1/conversations/${openConversation}`)).statusCode).toBe(404);
     });
 
+    it('keeps an export to the exporter\'s reach: a custom role that exports only assigned conversations gets 404 for others', async () => {
+      const role = await fixture.harness.identity.roles.createRole({ name: 'Assigned exporter', permissions: ['conversations.read', 'contacts.export'], conversationAccess: 'assigned' });
+      const exporter = await signInStaff(fixture.harness, [role.id], 'Erin Exporter');
+      const before = await auditSize(fixture.harness);
+      const response = await request(fixture.harness, exporter, 'GET', `/api/v1/conversations/${annasConversation}/export?format=json`);
+      expect([response.statusCode, response.json().code]).toEqual([404, 'NOT_FOUND']);
+      expect(await auditSize(fixture.harness)).toBe(before);
+    });
+
     it('records an assignment with its audit entry and shows the assignee', async () => {
       const before = await auditSize(fixture.harness);
       const response = await assign(admin, openConversation, agentBen.userId);
