@@ -22,6 +22,8 @@ export const SEND_MESSAGE_JOB = 'send-message';
 /** A free-form message is refused when the window closes this soon: it must still reach Meta in time. */
 export const WINDOW_SAFETY_MARGIN_MS = 60_000;
 const NON_MARKETING_CATEGORIES = new Set(['UTILITY', 'AUTHENTICATION']);
+/** Far above what Meta accepts in one template (a 1,024-character body, a short header and buttons). */
+const MAX_TEMPLATE_PARAMETERS_CHARS = 8_192;
 
 /** Who asks Rampart to send: a service's API key, or a signed-in user answering in the dashboard's inbox. */
 export interface SendPrincipal {
@@ -192,6 +194,10 @@ export function createSendService(options: SendServiceOptions) {
    * The message names each finding and its fix, never the value.
    */
   function assertParametersClean(category: string | null, parameters: unknown): void {
+    // Linting is linear but not free (phone-number search above all): bound what one request costs.
+    if (JSON.stringify(parameters).length > MAX_TEMPLATE_PARAMETERS_CHARS) {
+      throw new AppError('TEMPLATE_CONTENT_REFUSED', `The template's parameters are longer than ${MAX_TEMPLATE_PARAMETERS_CHARS} characters; a WhatsApp template body holds 1,024.`);
+    }
     const refusal = describeBlockingFindings(lintSendParameters(category, parameters, { verifiedDomains: options.verifiedDomains }).findings);
     if (refusal) throw new AppError('TEMPLATE_CONTENT_REFUSED', refusal);
   }

@@ -9,7 +9,8 @@ import { createTermMatcher } from './term-matcher.js';
  */
 
 const credentialPatterns: readonly { pattern: RegExp; description: string }[] = [
-  { pattern: /eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/g, description: 'a JSON web token' },
+  // The lookbehind keeps it linear: without it every "eyJ" inside a long word is a fresh start.
+  { pattern: /(?<![\w-])eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/g, description: 'a JSON web token' },
   { pattern: /-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----/g, description: 'a private key' },
   { pattern: /(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g, description: 'an AWS access key id' },
   { pattern: /(?<![\w])(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_\w{22,})/g, description: 'a GitHub token' },

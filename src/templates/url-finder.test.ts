@@ -47,4 +47,8 @@ describe('findUrls', () => {
     for (const input of inputs) findUrls(input);
     expect(performance.now() - started).toBeLessThan(2_000);
   });
+
+  it('finds a www. link whatever its top-level domain', () => {
+    expect(findUrls('visit www.evil.lol today').map((url) => url.text)).toEqual(['www.evil.lol']);
+  });
 });

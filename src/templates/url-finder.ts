@@ -43,7 +43,8 @@ export function findUrls(text: string, ignoredSpans: readonly Span[] = []): Foun
   for (const match of text.matchAll(withScheme)) addUrl(match.index, match[0], true);
   for (const match of text.matchAll(bareIpv4)) addUrl(match.index, match[0], false);
   for (const match of text.matchAll(bareHost)) {
-    if (isKnownTopLevelDomain(match[1]!)) addUrl(match.index, match[0], false);
+    // "www." makes a link in messaging clients whatever the top-level domain.
+    if (isKnownTopLevelDomain(match[1]!) || /^www\./i.test(match[0])) addUrl(match.index, match[0], false);
   }
   return found.sort((a, b) => a.start - b.start);
 }
