@@ -90,7 +90,9 @@ describe('retries', () => {
     await test.emulator.waitForIdle(3_000);
     const stats = test.emulator.deliveryStats();
     expect(stats).toMatchObject({ delivered: 0, pending: 0, abandoned: 1 });
-    expect(stats.attempts).toBeGreaterThanOrEqual(8);
+    // At least one attempt from the repeating part of the schedule; on a loaded machine each attempt
+    // takes longer, so fewer than the ~13 of a quiet one fit in the period (CI once saw 7).
+    expect(stats.attempts).toBeGreaterThanOrEqual(4);
     expect(stats.attempts).toBeLessThanOrEqual(14);
     expect(hook.received).toHaveLength(stats.attempts);
     await sleep(100);
