@@ -8,8 +8,8 @@ export interface ApiData<T> {
   error: unknown;
   /** True until the first answer (or error) for the current inputs. */
   isLoading: boolean;
-  /** Loads again now, keeping what is shown meanwhile. */
-  reload(): void;
+  /** Loads again now, keeping what is shown meanwhile; `isBackground` when the page, not the person, asks. */
+  reload(options?: { isBackground?: boolean }): void;
   /** Replaces the data locally after a change the server confirmed. */
   setData(update: (current: T | null) => T | null): void;
 }
@@ -30,6 +30,7 @@ export function useApiData<T>(load: (signal: AbortSignal) => Promise<T>, inputs:
   const key = JSON.stringify(inputs);
   const [state, setState] = useState<LoadState<T>>({ key, data: null, error: null, isLoading: true });
   const [reloadCount, setReloadCount] = useState(0);
+  const isNextLoadBackground = useRef(false);
   const loadRef = useRef(load);
   useEffect(() => {
     loadRef.current = load;
@@ -41,7 +42,8 @@ export function useApiData<T>(load: (signal: AbortSignal) => Promise<T>, inputs:
     let timer: number | undefined;
     // The first load follows what the person did; later polls are background requests.
     const backgroundSignal = markAsBackground(AbortSignal.any([controller.signal]));
-    let isFirstLoad = true;
+    let isFirstLoad = !isNextLoadBackground.current;
+    isNextLoadBackground.current = false;
     const run = async () => {
       const signal = isFirstLoad ? controller.signal : backgroundSignal;
       isFirstLoad = false;
@@ -52,7 +54,8 @@ export function useApiData<T>(load: (signal: AbortSignal) => Promise<T>, inputs:
       } catch (error) {
         if (controller.signal.aborted) return;
         setState((current) => ({ key, data: current.key === key ? current.data : null, error, isLoading: false }));
-        if (isApiError(error) && (error.status === 403 || error.status === 401 || error.isMissingRoute)) return;
+        // Answers that waiting will not change: stop polling (404: gone, or no longer within reach).
+        if (isApiError(error) && (error.status === 403 || error.status === 401 || error.status === 404 || error.isMissingRoute)) return;
       }
       if (pollMs !== undefined) timer = window.setTimeout(tick, pollMs);
     };
@@ -67,7 +70,10 @@ export function useApiData<T>(load: (signal: AbortSignal) => Promise<T>, inputs:
     };
   }, [key, reloadCount, pollMs]);
 
-  const reload = useCallback(() => setReloadCount((count) => count + 1), []);
+  const reload = useCallback(({ isBackground = false }: { isBackground?: boolean } = {}) => {
+    isNextLoadBackground.current = isBackground;
+    setReloadCount((count) => count + 1);
+  }, []);
   const setData = useCallback((update: (current: T | null) => T | null) => setState((current) => ({ ...current, data: update(current.key === key ? current.data : null) })), [key]);
   const isCurrent = state.key === key;
   return { data: isCurrent ? state.data : null, error: isCurrent ? state.error : null, isLoading: !isCurrent || state.isLoading, reload, setData };

@@ -32,7 +32,7 @@ export function AuditPage() {
       <Card
         title="Entries"
         actions={
-          <Button size="small" variant="ghost" onClick={entries.reload} data-testid="audit-refresh">
+          <Button size="small" variant="ghost" onClick={() => entries.reload()} data-testid="audit-refresh">
             Refresh
           </Button>
         }

@@ -35,7 +35,7 @@ export function UsersPage() {
         {users.isLoading ? <LoadingState label="Loading users…" /> : null}
         <ErrorMessage error={users.error} />
         {users.data && users.data.length === 0 ? <EmptyState title="No users">Invite your team with “Invite a user”.</EmptyState> : null}
-        {users.data && users.data.length > 0 ? <UsersTable users={users.data} roles={roles.data ?? []} onChanged={users.reload} /> : null}
+        {users.data && users.data.length > 0 ? <UsersTable users={users.data} roles={roles.data ?? []} onChanged={() => users.reload()} /> : null}
       </Card>
       <Card
         title="Roles"

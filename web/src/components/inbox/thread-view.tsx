@@ -1,4 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { isApiError } from '../../api/api-error';
 import type { ThreadMessage } from '../../api/conversations-api';
 import { useAction } from '../../hooks/use-action';
 import { useApiData } from '../../hooks/use-api-data';
@@ -45,14 +46,14 @@ export function ThreadView({ conversationId }: { conversationId: string }) {
     const version = `${summary.data.lastMessageAt}:${summary.data.messageCount}`;
     if (version === `${shown.lastMessageAt}:${shown.messageCount}` || requestedVersion.current === version) return;
     requestedVersion.current = version;
-    reload();
+    reload({ isBackground: true });
   }, [summary.data, shown, reload]);
 
   const messages = [...(earlier?.messages ?? []), ...(thread.data?.messages ?? [])];
   const hasReplyInTransit = messages.some((message) => (message.status === 'queued' || message.status === 'sent') && Date.now() - message.sentAt < IN_TRANSIT_WINDOW_MS);
   useEffect(() => {
     if (!hasReplyInTransit) return;
-    const timer = window.setTimeout(reload, IN_TRANSIT_POLL_MS);
+    const timer = window.setTimeout(() => reload({ isBackground: true }), IN_TRANSIT_POLL_MS);
     return () => window.clearTimeout(timer);
   }, [hasReplyInTransit, thread.data, reload]);
 
@@ -69,6 +70,16 @@ export function ThreadView({ conversationId }: { conversationId: string }) {
     setEarlier({ messages: [...page.messages, ...(earlier?.messages ?? [])], nextBefore: page.nextBefore });
   });
 
+  // Unassigned from the caller, or erased, since it was opened: take the decrypted thread off the screen.
+  if (isApiError(summary.error) && summary.error.status === 404) {
+    return (
+      <section className="inbox__thread" data-testid="thread-view">
+        <EmptyState title="You can no longer open this conversation" testId="thread-gone">
+          It was assigned to someone else or removed since you opened it.
+        </EmptyState>
+      </section>
+    );
+  }
   if (thread.isLoading) return <section className="inbox__thread"><LoadingState label="Opening the conversation…" /></section>;
   if (!thread.data || !latest) {
     return (
