@@ -58,10 +58,18 @@ export function createVerificationMonitor({ db, audit, clock, logger, minAutoInt
   const walkDb = yieldBetweenQueries(db);
   let last: CompletedRun | null = null;
   let running: Promise<void> | null = null;
+  /** The verdict that stood when the running run began: shown while it runs if it was `broken`. */
+  let verdictBeforeRun: CompletedRun | null = null;
   /** Set when the newest attempt could not finish (database unreachable); the result before it still stands. */
   let unfinishedNote: string | null = null;
 
   function describe(): VerificationView {
+    // A broken verdict stands until a finished run says otherwise: a re-run (anyone with audit.read
+    // can start one) must not hide the alarm while it walks.
+    const standing = verdictBeforeRun;
+    if (running && standing && !standing.isIntact) {
+      return { state: 'broken', checkedAt: standing.checkedAt, checkedSize: standing.checkedSize, firstBadSeq: standing.firstBadSeq, message: `${standing.message ?? 'broken'} (checking again now)` };
+    }
     if (running) return { state: 'running', checkedAt: last?.checkedAt ?? null, checkedSize: last?.checkedSize ?? null, firstBadSeq: null, message: null };
     if (!last) return { state: 'never-run', checkedAt: null, checkedSize: null, firstBadSeq: null, message: unfinishedNote };
     return {
@@ -76,6 +84,7 @@ export function createVerificationMonitor({ db, audit, clock, logger, minAutoInt
   /** Starts a run unless one is running; either way answers the state it leaves. */
   function start(trigger: VerificationTrigger): VerificationView {
     if (!running) {
+      verdictBeforeRun = last;
       running = runOnce(trigger).finally(() => {
         running = null;
       });
