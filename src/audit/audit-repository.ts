@@ -221,7 +221,8 @@ function missingHead(): AppError {
   return new AppError('STORE_UNAVAILABLE', 'The audit log has no head row: run `rampart migrate`.');
 }
 
-function toEntryRow(entry: StoredAuditEntry): AuditEntryTable {
+/** The row that stores an entry (tests use it to write tampered rows exactly as the log would). */
+export function toEntryRow(entry: StoredAuditEntry): AuditEntryTable {
   return {
     seq: entry.seq,
     entry_id: entry.entryId,

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { KyselyPlugin, RootOperationNode, Updateable } from 'kysely';
 import { hashAuditRecord } from '../../src/audit/audit-entry-encoding.js';
-import { insertAuditEntries } from '../../src/audit/audit-repository.js';
+import { insertAuditEntries, toEntryRow } from '../../src/audit/audit-repository.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEntryTable } from '../../src/audit/audit.table.js';
 import { signCheckpointIfGrown } from '../../src/audit/audit-checkpointer.js';
@@ -128,7 +128,7 @@ for (const dialect of dialects) {
         });
         await db
           .updateTable('audit_entries')
-          .set({ ...toColumns(original) })
+          .set({ ...toEntryRow(original) })
           .where('seq', '=', 11)
           .execute();
       }
@@ -244,7 +244,7 @@ for (const dialect of dialects) {
       expectBroken(await verifyAuditLog(db, { verifierKey }), 'unexpected-nodes', null);
       await db.deleteFrom('audit_nodes').where('level', '=', 9).execute();
       const stray = await readEntry(db, 2);
-      await db.insertInto('audit_entries').values({ ...toColumns(stray), seq: -1, entry_id: randomUUID() }).execute();
+      await db.insertInto('audit_entries').values({ ...toEntryRow(stray), seq: -1, entry_id: randomUUID() }).execute();
       expectBroken(await verifyAuditLog(db, { verifierKey }), 'entry-outside-sequence', null);
     });
 
@@ -253,24 +253,4 @@ for (const dialect of dialects) {
       await expect(verifyAuditLog(db, { verifierKey: 'not-a-key' })).rejects.toThrow(RangeError);
     });
   });
-}
-
-function toColumns(entry: Awaited<ReturnType<typeof readEntry>>): AuditEntryTable {
-  return {
-    seq: entry.seq,
-    entry_id: entry.entryId,
-    occurred_at: entry.occurredAt,
-    actor_type: entry.actorType,
-    actor_id: entry.actorId,
-    actor_label: entry.actorLabel,
-    action: entry.action,
-    resource_type: entry.resourceType,
-    resource_id: entry.resourceId,
-    subject_contact_id: entry.subjectContactId,
-    source_address: entry.sourceAddress,
-    request_id: entry.requestId,
-    outcome: entry.outcome,
-    details: entry.details,
-    leaf_hash: entry.leafHash,
-  };
 }
