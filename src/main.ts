@@ -154,7 +154,7 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
         { name: 'writer-queue', isReady: async () => writer.queueDepth() < config.writer.maxQueue * 0.8 },
         // A store that refuses writes (a full disk) still answers reads: unready while commits fail,
         // ready again a few seconds later so that traffic can show whether it has recovered.
-        { name: 'writer-commits', isReady: async () => isCommitting(writer.failingSince()) },
+        { name: 'writer-commits', isReady: async () => isCommitting(writer.lastFailedAt()) },
       ],
       registerRoutes: async (root) => {
         await root.register(registerWebhookRoutes, { config, ingest, redis });
@@ -197,17 +197,17 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
 
 const COMMIT_FAILURE_COOL_DOWN_MS = 5_000;
 
-function isCommitting(failingSince: number | null): boolean {
-  return failingSince === null || Date.now() - failingSince > COMMIT_FAILURE_COOL_DOWN_MS;
+function isCommitting(lastFailedAt: number | null): boolean {
+  return lastFailedAt === null || Date.now() - lastFailedAt > COMMIT_FAILURE_COOL_DOWN_MS;
 }
 
 function connectRedis(url: string, logger: Logger): Redis {
   const redis = new Redis(url, {
-    // Fail fast while Redis is away: rate limiting then falls back to accepting.
+    // Fail fast while Redis is away: rate limits are then counted per process (fallback-rate-limit-store.ts).
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
-    // A connected but stalled Redis must not hold webhooks: past this, the limiter skips the check.
+    // A connected but stalled Redis must not hold webhooks: past this, the process counts on its own.
     commandTimeout: 250,
     keepAlive: 10_000,
     lazyConnect: false,

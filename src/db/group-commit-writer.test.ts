@@ -89,11 +89,11 @@ for (const dialect of dialects) {
     it('says since when commits fail, until one succeeds again', async () => {
       const db = await open();
       const writer = createGroupCommitWriter<Item, string>({ db: db.db, maxBatch: 100, maxQueue: 1_000, maxConcurrentBatches: 1, applyBatch: insertAll });
-      expect(writer.failingSince()).toBeNull();
+      expect(writer.lastFailedAt()).toBeNull();
       await expect(writer.submit({ purpose: 'bad', isPoisoned: true })).rejects.toThrow();
-      expect(writer.failingSince()).toEqual(expect.any(Number));
+      expect(writer.lastFailedAt()).toEqual(expect.any(Number));
       await writer.submit({ purpose: 'good' });
-      expect(writer.failingSince()).toBeNull();
+      expect(writer.lastFailedAt()).toBeNull();
       await writer.close();
     });
 

@@ -27,8 +27,8 @@ export interface GroupCommitWriter<TItem, TResult> {
   submit(item: TItem): Promise<TResult>;
   /** Weight queued or committing. */
   queueDepth(): number;
-  /** When the latest commit failed, if no commit has succeeded since (a full disk, a lost database); else null. */
-  failingSince(): number | null;
+  /** When the latest commit failed, if none has succeeded since (a full disk, a lost database); else null. */
+  lastFailedAt(): number | null;
   /** Refuses new items and resolves once everything submitted has settled. */
   close(): Promise<void>;
 }
@@ -144,7 +144,7 @@ export function createGroupCommitWriter<TItem, TResult>(
     await new Promise<void>((resolve) => idleWaiters.push(resolve));
   }
 
-  return { submit, queueDepth: () => pendingWeight, failingSince: () => lastFailureAt, close };
+  return { submit, queueDepth: () => pendingWeight, lastFailedAt: () => lastFailureAt, close };
 }
 
 const CONFLICT_RETRIES = 3;
