@@ -76,6 +76,8 @@ export const errorCodes = {
   DECRYPT_FAILED: 500,
   /** The key management provider refused or could not be reached. */
   KMS_UNAVAILABLE: 503,
+  /** A key rotation step would lose data (retiring the current version or one still in use), or cannot apply to this KMS. */
+  KEY_ROTATION_REFUSED: 409,
   /** Configuration is invalid; the message lists every problem. */
   CONFIG_INVALID: 500,
   INTERNAL: 500,

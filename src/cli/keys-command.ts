@@ -7,10 +7,12 @@ import { migrateToLatest } from '../db/migrate.js';
 import { apiKeyScopes, createApiKeyService } from '../identity/api-key-service.js';
 import type { ApiKeySummary } from '../identity/api-key-service.js';
 import { exitWithError } from './fail.js';
+import { registerKekCommands } from './kek-command.js';
 
-/** `rampart keys …`: API keys for the business's services (key rotation of the KMS joins here later). */
+/** `rampart keys …`: API keys for the business's services, and rotation of the key-encryption key. */
 export function registerKeysCommand(program: Command): void {
-  const keys = program.command('keys').description('manage API keys');
+  const keys = program.command('keys').description('manage API keys and rotate the key-encryption key');
+  registerKekCommands(keys);
 
   keys
     .command('create-api-key')

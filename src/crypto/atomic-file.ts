@@ -1,4 +1,4 @@
-/** Crash-safe creation of small secret files (the keyring). */
+/** Crash-safe creation and replacement of small secret files (the keyring). */
 import { link, open, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from './primitives.js';
@@ -19,6 +19,23 @@ export async function createFileExclusively(filePath: string, data: Buffer, mode
     await unlink(tempPath).catch(() => undefined);
     await syncDirectory(directory);
   }
+}
+
+/**
+ * Replaces `filePath` with `data` (mode `mode`): temp file, fsync, rename(2) over the old one, so a
+ * reader or a crash sees the old file or the new one, never a mix.
+ */
+export async function replaceFile(filePath: string, data: Buffer, mode: number): Promise<void> {
+  const directory = path.dirname(filePath);
+  const tempPath = path.join(directory, `.${path.basename(filePath)}.${randomBytes(8).toString('hex')}.tmp`);
+  await writeAndSync(tempPath, data, mode);
+  try {
+    await rename(tempPath, filePath);
+  } catch (error) {
+    await unlink(tempPath).catch(() => undefined);
+    throw error;
+  }
+  await syncDirectory(directory);
 }
 
 async function writeAndSync(filePath: string, data: Buffer, mode: number): Promise<void> {

@@ -8,8 +8,10 @@
  *   belongs to a contact (absent otherwise, so no value is ever empty).
  * These ids (UUIDs and purposes, never phone numbers) appear in CloudTrail, which is what it is for.
  *
- * Versions: KMS rotates a key's backing material itself and picks the right one from the ciphertext,
- * so every wrap records kekVersion 1 under kekId = the key ARN; a new ARN is a new KEK.
+ * Versions: KMS rotates a key's backing material itself (automatic rotation or RotateKeyOnDemand) and
+ * picks the right one from the ciphertext, so every wrap records kekVersion 1 under kekId = the key ARN
+ * and there is nothing for Rampart to rewrap: the provider has no `rotation` and `refresh` has nothing
+ * to learn. A new ARN is a new KEK.
  * Credentials come from the SDK's default chain (environment, shared files, SSO, container and
  * instance roles); Rampart holds none.
  */
@@ -67,6 +69,10 @@ export async function createAwsKms(options: AwsKmsOptions): Promise<KmsProvider>
     currentVersion(): number {
       assertOpen();
       return KEK_VERSION;
+    },
+    async refresh(): Promise<void> {
+      // The version is always 1: KMS rotates backing keys under the ARN, out of Rampart's sight.
+      assertOpen();
     },
     async wrapKey(key: Buffer, context: WrapContext): Promise<WrappedKey> {
       if (key.length !== AES_KEY_LENGTH) throw new RangeError(`Only ${AES_KEY_LENGTH}-byte keys are wrapped`);

@@ -19,9 +19,26 @@ export interface DataKey {
 
 const SYSTEM_OWNER = 'system';
 const INDEX_ROOT_PURPOSE = 'blind-index-root';
+const AUDIT_SIGNING_PURPOSE = 'audit-checkpoint-signing';
 
 export function contactKeyOwner(contactId: string): string {
   return `contact:${contactId}`;
+}
+
+/** The wrap context of a `data_keys` row: its id, and the contact its owner names ('' for system data). */
+export function dataKeyWrapContext(row: Pick<DataKeyTable, 'id' | 'owner'>): WrapContext {
+  const contactId = row.owner.startsWith('contact:') ? row.owner.slice('contact:'.length) : '';
+  return dataKeyContext(row.id, contactId);
+}
+
+const KEY_MATERIAL_CONTEXTS: Readonly<Record<string, WrapContext>> = {
+  [INDEX_ROOT_PURPOSE]: { purpose: 'index-key', keyId: INDEX_ROOT_PURPOSE, contactId: '' },
+  [AUDIT_SIGNING_PURPOSE]: { purpose: 'signing-key', keyId: AUDIT_SIGNING_PURPOSE, contactId: '' },
+};
+
+/** The wrap context of a `key_material` row; null for a purpose this version of Rampart does not know. */
+export function keyMaterialWrapContext(purpose: string): WrapContext | null {
+  return Object.hasOwn(KEY_MATERIAL_CONTEXTS, purpose) ? (KEY_MATERIAL_CONTEXTS[purpose] ?? null) : null;
 }
 
 /**
@@ -73,7 +90,7 @@ export function createKeyStore({ kms, cache }: { kms: KmsProvider; cache: DataKe
 
   /** The root of the blind indexes: created once, stored wrapped, unwrapped at start. */
   async function loadIndexRootKey(db: Executor): Promise<Buffer> {
-    const context: WrapContext = { purpose: 'index-key', keyId: INDEX_ROOT_PURPOSE, contactId: '' };
+    const context = KEY_MATERIAL_CONTEXTS[INDEX_ROOT_PURPOSE] as WrapContext;
     const row = await db.selectFrom('key_material').selectAll().where('purpose', '=', INDEX_ROOT_PURPOSE).executeTakeFirst();
     if (row) return kms.unwrapKey(fromColumns(row), context);
     const { key: unused, wrapped } = await generateWrappedKey(kms, context);
@@ -94,8 +111,8 @@ export function createKeyStore({ kms, cache }: { kms: KmsProvider; cache: DataKe
    * at start, wrapped for the KMS's `signing-key` purpose.
    */
   async function loadAuditSigningKey(db: Executor): Promise<Buffer> {
-    const purpose = 'audit-checkpoint-signing';
-    const context: WrapContext = { purpose: 'signing-key', keyId: purpose, contactId: '' };
+    const purpose = AUDIT_SIGNING_PURPOSE;
+    const context = KEY_MATERIAL_CONTEXTS[AUDIT_SIGNING_PURPOSE] as WrapContext;
     const row = await db.selectFrom('key_material').selectAll().where('purpose', '=', purpose).executeTakeFirst();
     if (row) return kms.unwrapKey(fromColumns(row), context);
     const { key: unused, wrapped } = await generateWrappedKey(kms, context);

@@ -5,14 +5,17 @@
  * moved under another keyring's label.
  *
  *   file:  { format: 'rampart-keyring', version: 1, kekId, nonce, ciphertext, tag }   (base64 fields)
- *   inner: { versions: [{ version, key (base64, 32 bytes), createdAt (ISO 8601), state }] }
+ *   inner: { versions: [{ version, key (base64, 32 bytes), createdAt (ISO 8601), state: 'active' }
+ *                      | { version, createdAt, state: 'retired', retiredAt }] }
+ *
+ * A retired version keeps its number and dates but not its key: retiring destroys the key material.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
-import { createFileExclusively, hasErrorCode } from './atomic-file.js';
+import { createFileExclusively, hasErrorCode, replaceFile } from './atomic-file.js';
 import { encodeLengthPrefixedStrings, encodeUint32 } from './byte-encoding.js';
 import { AES_KEY_LENGTH, decryptAesGcm, encryptAesGcm, GCM_NONCE_LENGTH, GCM_TAG_LENGTH, randomBytes } from './primitives.js';
 
@@ -21,13 +24,23 @@ export const KEYRING_FORMAT_VERSION = 1;
 const KEYRING_FILE_MODE = 0o600;
 const MAX_KEYRING_FILE_BYTES = 1024 * 1024;
 
-export interface KekVersion {
+/** Unwraps; the highest active version also wraps. */
+export interface ActiveKekVersion {
   version: number;
   key: Buffer;
   createdAt: string;
-  /** Retired versions still unwrap; only active versions wrap. */
-  state: 'active' | 'retired';
+  state: 'active';
 }
+
+/** Its key is gone: nothing wrapped under it unwraps any more. */
+export interface RetiredKekVersion {
+  version: number;
+  createdAt: string;
+  state: 'retired';
+  retiredAt: string;
+}
+
+export type KekVersion = ActiveKekVersion | RetiredKekVersion;
 
 export interface Keyring {
   kekId: string;
@@ -45,15 +58,15 @@ const keyringFileSchema = z.strictObject({
   tag: base64,
 });
 
+const versionNumber = z.number().int().min(1).max(0xffff_ffff);
+
 const keyringContentsSchema = z.strictObject({
   versions: z
     .array(
-      z.strictObject({
-        version: z.number().int().min(1).max(0xffff_ffff),
-        key: base64,
-        createdAt: z.iso.datetime(),
-        state: z.enum(['active', 'retired']),
-      }),
+      z.discriminatedUnion('state', [
+        z.strictObject({ version: versionNumber, key: base64, createdAt: z.iso.datetime(), state: z.literal('active') }),
+        z.strictObject({ version: versionNumber, createdAt: z.iso.datetime(), state: z.literal('retired'), retiredAt: z.iso.datetime() }),
+      ]),
     )
     .min(1),
 });
@@ -74,8 +87,67 @@ export async function openOrCreateKeyring(keyringPath: string, masterKey: Buffer
 }
 
 export function wipeKeyring(keyring: Keyring): void {
-  for (const kekVersion of keyring.versions) kekVersion.key.fill(0);
+  for (const kekVersion of keyring.versions) if (kekVersion.state === 'active') kekVersion.key.fill(0);
   keyring.versions.length = 0;
+}
+
+/** Reads and opens the keyring as it is on disk now; undefined when the file is missing. */
+export async function readKeyring(keyringPath: string, masterKey: Buffer): Promise<Keyring | undefined> {
+  const bytes = await readKeyringFile(keyringPath);
+  return bytes ? openKeyring(bytes, masterKey, keyringPath) : undefined;
+}
+
+/** Seals and writes the keyring in place of the old file, crash-safely (a reader sees the old or the new file). */
+export async function writeKeyring(keyringPath: string, keyring: Keyring, masterKey: Buffer): Promise<void> {
+  await replaceFile(keyringPath, sealKeyring(keyring, masterKey), KEYRING_FILE_MODE);
+}
+
+const LOCK_STALE_AFTER_MS = 60_000;
+
+/**
+ * Runs `change` while holding `<keyring>.lock` (created exclusively), so two `rampart keys`
+ * commands cannot both read the keyring, change it and write it, losing one change. A lock left by
+ * a process that died is broken once its process is gone or it is a minute old.
+ */
+export async function withKeyringLock<T>(keyringPath: string, change: () => Promise<T>): Promise<T> {
+  const lockPath = `${keyringPath}.lock`;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      const handle = await open(lockPath, 'wx', KEYRING_FILE_MODE);
+      await handle.writeFile(JSON.stringify({ pid: process.pid, at: new Date().toISOString() }));
+      await handle.close();
+      break;
+    } catch (error) {
+      if (!hasErrorCode(error, 'EEXIST')) throw error;
+      if (await isLockStale(lockPath)) {
+        await unlink(lockPath).catch(() => undefined);
+        continue;
+      }
+      if (attempt >= 50) {
+        throw new AppError('KMS_UNAVAILABLE', `Another process is changing the keyring (${lockPath} exists); try again when it has finished`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  try {
+    return await change();
+  } finally {
+    await unlink(lockPath).catch(() => undefined);
+  }
+}
+
+async function isLockStale(lockPath: string): Promise<boolean> {
+  try {
+    const held = JSON.parse(await readFile(lockPath, 'utf8')) as { pid?: unknown; at?: unknown };
+    const age = Date.now() - Date.parse(typeof held.at === 'string' ? held.at : '');
+    if (!(age < LOCK_STALE_AFTER_MS)) return true;
+    if (typeof held.pid !== 'number') return true;
+    process.kill(held.pid, 0);
+    return false;
+  } catch (error) {
+    // ESRCH: the holder is gone. A half-written lock (crash between create and write) reads as stale too.
+    return !hasErrorCode(error, 'EPERM');
+  }
 }
 
 function generateKeyring(clock: Clock): Keyring {
@@ -90,7 +162,9 @@ function generateKeyring(clock: Clock): Keyring {
 export function sealKeyring(keyring: Keyring, masterKey: Buffer): Buffer {
   const contents = Buffer.from(
     JSON.stringify({
-      versions: keyring.versions.map((kekVersion) => ({ ...kekVersion, key: kekVersion.key.toString('base64') })),
+      versions: keyring.versions.map((kekVersion) =>
+        kekVersion.state === 'active' ? { ...kekVersion, key: kekVersion.key.toString('base64') } : kekVersion,
+      ),
     }),
   );
   const nonce = randomBytes(GCM_NONCE_LENGTH);
@@ -163,10 +237,12 @@ function parseKeyringContents(contents: Buffer, keyringPath: string): KekVersion
   if (!parsed.success) {
     throw corruptKeyring(keyringPath, `its sealed contents are invalid: ${describeIssuePaths(parsed.error)}`);
   }
-  const versions = parsed.data.versions.map((entry) => ({ ...entry, key: Buffer.from(entry.key, 'base64') }));
+  const versions: KekVersion[] = parsed.data.versions.map((entry) =>
+    entry.state === 'active' ? { ...entry, key: Buffer.from(entry.key, 'base64') } : entry,
+  );
   const numbers = new Set(versions.map((entry) => entry.version));
   if (numbers.size !== versions.length) throw corruptKeyring(keyringPath, 'a KEK version appears twice');
-  if (versions.some((entry) => entry.key.length !== AES_KEY_LENGTH)) {
+  if (versions.some((entry) => entry.state === 'active' && entry.key.length !== AES_KEY_LENGTH)) {
     throw corruptKeyring(keyringPath, 'a KEK is not 32 bytes');
   }
   if (!versions.some((entry) => entry.state === 'active')) throw corruptKeyring(keyringPath, 'no KEK version is active');

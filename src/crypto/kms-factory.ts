@@ -12,7 +12,7 @@ import { createPkcs11Kms } from './pkcs11-kms.js';
 import { createVaultTransitKms } from './vault-transit-kms.js';
 
 export interface CreateKmsProviderOptions {
-  /** Stamps createdAt on new local KEK versions. */
+  /** Stamps createdAt on new local KEK versions and paces the local and pkcs11 providers' keyring re-reads. */
   clock?: Clock;
 }
 
@@ -22,7 +22,7 @@ export async function createKmsProvider(config: { readonly kms: KmsConfig }, opt
     case 'local':
       return createLocalKms({ keyringPath: kms.keyringPath, masterKey: parseMasterKey(kms.masterKey.reveal()), clock: options.clock ?? systemClock });
     case 'pkcs11':
-      return createPkcs11Kms({ modulePath: kms.modulePath, tokenLabel: kms.tokenLabel, keyLabel: kms.keyLabel, pin: kms.pin.reveal() });
+      return createPkcs11Kms({ modulePath: kms.modulePath, tokenLabel: kms.tokenLabel, keyLabel: kms.keyLabel, pin: kms.pin.reveal(), clock: options.clock ?? systemClock });
     case 'vault-transit':
       return createVaultTransitKms({ address: kms.address, mountPath: kms.mountPath, keyName: kms.keyName, token: kms.token, namespace: kms.namespace });
     case 'aws-kms':

@@ -65,7 +65,7 @@ describe('local KMS keyring', () => {
     expect(Object.keys(file as object).sort()).toEqual(['ciphertext', 'format', 'kekId', 'nonce', 'tag', 'version']);
     const text = fileBytes.toString('utf8');
     const keyring = openKeyring(fileBytes, masterKey, keyringPath);
-    const secrets = [masterKey, ...keyring.versions.map((entry) => entry.key)];
+    const secrets = [masterKey, ...keyring.versions.flatMap((entry) => (entry.state === 'active' ? [entry.key] : []))];
     expect(secrets).toHaveLength(2);
     for (const secret of secrets) {
       for (const encoding of ['base64', 'base64url', 'hex'] as const) expect(text).not.toContain(secret.toString(encoding));
@@ -190,5 +190,89 @@ describe('local KMS wrapping', () => {
     await expect(kms.wrapKey(randomBytes(32), context)).rejects.toMatchObject({ code: 'KMS_UNAVAILABLE' });
     await expect(kms.unwrapKey(wrapped, context)).rejects.toMatchObject({ code: 'KMS_UNAVAILABLE' });
     expect(() => kms.currentVersion()).toThrow(expect.objectContaining({ code: 'KMS_UNAVAILABLE' }));
+  });
+});
+
+describe('local KMS rotation', () => {
+  function createFakeClock(start = Date.parse('2026-11-23T12:00:00Z')) {
+    let now = start;
+    return { now: () => now, advance: (ms: number) => (now += ms) };
+  }
+
+  it('wraps under a new version at once while older wraps still unwrap', async () => {
+    const kms = await createLocalKms({ keyringPath, masterKey: randomBytes(32) });
+    const key = randomBytes(32);
+    const old = await kms.wrapKey(key, context);
+    expect(await kms.rotation.createVersion()).toBe(2);
+    expect(kms.currentVersion()).toBe(2);
+    const fresh = await kms.wrapKey(key, context);
+    expect(fresh.kekVersion).toBe(2);
+    expect(await kms.unwrapKey(old, context)).toEqual(key);
+    expect(await kms.unwrapKey(fresh, context)).toEqual(key);
+    expect((await kms.rotation.listVersions()).map((entry) => [entry.version, entry.state])).toEqual([[1, 'active'], [2, 'active']]);
+  });
+
+  it('another process unwraps the new version at once and wraps with it after its refresh interval', async () => {
+    const masterKey = randomBytes(32);
+    const clock = createFakeClock();
+    const rotator = await createLocalKms({ keyringPath, masterKey });
+    const gateway = await createLocalKms({ keyringPath, masterKey, clock, refreshIntervalMs: 5_000 });
+    await rotator.rotation.createVersion();
+    const key = randomBytes(32);
+    // Meeting an unknown version makes it re-read the keyring.
+    expect(await gateway.unwrapKey(await rotator.wrapKey(key, context), context)).toEqual(key);
+
+    const other = await createLocalKms({ keyringPath, masterKey, clock, refreshIntervalMs: 5_000 });
+    await rotator.rotation.createVersion();
+    expect((await other.wrapKey(key, context)).kekVersion).toBe(2);
+    clock.advance(5_000);
+    expect((await other.wrapKey(key, context)).kekVersion).toBe(3);
+  });
+
+  it('retiring destroys the version: its wraps fail with a clear error everywhere, the file keeps no key for it', async () => {
+    const masterKey = randomBytes(32);
+    const clock = createFakeClock();
+    const rotator = await createLocalKms({ keyringPath, masterKey, clock });
+    const gateway = await createLocalKms({ keyringPath, masterKey, clock });
+    const key = randomBytes(32);
+    const old = await gateway.wrapKey(key, context);
+    await expect(rotator.rotation.retireVersion(1)).rejects.toThrow(/current version.*rotate first/);
+    await rotator.rotation.createVersion();
+    await rotator.rotation.retireVersion(1);
+    await rotator.rotation.retireVersion(1);
+
+    await expect(rotator.unwrapKey(old, context)).rejects.toMatchObject({ code: 'KMS_UNAVAILABLE', message: expect.stringContaining('was retired') });
+    // The gateway still holds version 1 in memory until it re-reads the keyring.
+    await gateway.refresh();
+    await expect(gateway.unwrapKey(old, context)).rejects.toMatchObject({ code: 'KMS_UNAVAILABLE', message: expect.stringContaining('was retired') });
+    expect((await gateway.wrapKey(key, context)).kekVersion).toBe(2);
+
+    const onDisk = openKeyring(await readFile(keyringPath), masterKey, keyringPath);
+    expect(onDisk.versions.map((entry) => [entry.version, entry.state, 'key' in entry])).toEqual([[1, 'retired', false], [2, 'active', true]]);
+    await expect(rotator.rotation.retireVersion(7)).rejects.toThrow(/no KEK version 7/);
+  });
+
+  it('two processes rotating at the same moment both get a version: the lock loses no change', async () => {
+    const masterKey = randomBytes(32);
+    const first = await createLocalKms({ keyringPath, masterKey });
+    const second = await createLocalKms({ keyringPath, masterKey });
+    const versions = await Promise.all([first.rotation.createVersion(), second.rotation.createVersion(), first.rotation.createVersion()]);
+    expect(versions.sort()).toEqual([2, 3, 4]);
+    expect((await second.rotation.listVersions()).map((entry) => entry.version)).toEqual([1, 2, 3, 4]);
+    expect(await readdir(directory)).toEqual(['keyring.json']);
+  });
+
+  it('breaks a lock left by a process that died', async () => {
+    const kms = await createLocalKms({ keyringPath, masterKey: randomBytes(32) });
+    await writeFile(`${keyringPath}.lock`, JSON.stringify({ pid: 2 ** 22 + 12_345, at: new Date().toISOString() }));
+    expect(await kms.rotation.createVersion()).toBe(2);
+  });
+
+  it('refuses to wrap when the keyring cannot be re-read, rather than wrap under a version that may be retired', async () => {
+    const clock = createFakeClock();
+    const kms = await createLocalKms({ keyringPath, masterKey: randomBytes(32), clock });
+    await rm(keyringPath);
+    clock.advance(5_000);
+    await expect(kms.wrapKey(randomBytes(32), context)).rejects.toMatchObject({ code: 'KMS_UNAVAILABLE' });
   });
 });

@@ -4,16 +4,23 @@
  * token, with AAD = the canonical wrap-context bytes (wrap-context.ts).
  *
  * Versions: one token object per KEK version, labelled `<key-label>-v<N>`; the highest N wraps, every
- * version unwraps. Wrapped key: `01 ‖ nonce 12 ‖ ciphertext ‖ tag 16`.
+ * version on the token unwraps. Wrapped key: `01 ‖ nonce 12 ‖ ciphertext ‖ tag 16`.
+ * Rotation (`rotation`): creating a version generates the next object; retiring one destroys its
+ * objects (C_DestroyObject), after which its wraps never unwrap again. Other processes sharing the
+ * token learn of both by finding the objects again: before a wrap when the last look is older than
+ * `refreshIntervalMs`, when a wrap's version is unknown, and when a handle no longer names its object.
  */
 import type { Handle, Template } from 'pkcs11js';
+import { systemClock } from '../clock.js';
+import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
-import type { KmsProvider, WrapContext, WrappedKey } from './kms.js';
+import type { KekRotation, KekVersionInfo, KmsProvider, WrapContext, WrappedKey } from './kms.js';
 import {
   acquirePkcs11Module,
   callToken,
   closeSessionQuietly,
   hasPkcs11Code,
+  isObjectGone,
   isSessionLost,
   openTokenSession,
   TokenCallError,
@@ -27,6 +34,9 @@ export const PKCS11_KMS_PROVIDER = 'pkcs11';
 const WRAP_DOMAIN = 'rampart/pkcs11-kms/wrap/v1';
 const WRAPPED_FORMAT = 0x01;
 const MAX_VERSION = 0xffff_ffff;
+const DEFAULT_REFRESH_INTERVAL_MS = 5_000;
+/** listVersions infers retired versions from gaps only up to here, so a stray huge label cannot make it loop for ever. */
+const MAX_INFERRED_VERSIONS = 100_000;
 
 export interface Pkcs11KmsOptions {
   modulePath: string;
@@ -34,11 +44,17 @@ export interface Pkcs11KmsOptions {
   /** Also the kekId; versions are objects labelled `<keyLabel>-v<N>`. */
   keyLabel: string;
   pin: string;
+  /** Paces the automatic looks at the token (default: the system clock). */
+  clock?: Clock;
+  /**
+   * How long, at most, wraps rely on the objects last found before looking at the token again
+   * (default 5 s): a gateway stops wrapping under an old version this long after another process rotates.
+   */
+  refreshIntervalMs?: number;
 }
 
 export interface Pkcs11Kms extends KmsProvider {
-  /** Generates the next KEK version inside the token; new wraps use it, older versions still unwrap. */
-  rotateKek(): Promise<number>;
+  readonly rotation: KekRotation;
 }
 
 interface KekObject {
@@ -48,7 +64,7 @@ interface KekObject {
 }
 
 export async function createPkcs11Kms(options: Pkcs11KmsOptions): Promise<Pkcs11Kms> {
-  const { tokenLabel, keyLabel } = options;
+  const { tokenLabel, keyLabel, clock = systemClock, refreshIntervalMs = DEFAULT_REFRESH_INTERVAL_MS } = options;
   const module = await acquirePkcs11Module(options.modulePath);
   const { binding, pkcs11 } = module;
   let session: Handle;
@@ -62,13 +78,15 @@ export async function createPkcs11Kms(options: Pkcs11KmsOptions): Promise<Pkcs11
   const runSerially = createSerialQueue();
   let isClosed = false;
   let kekObjects: KekObject[] = [];
+  let lastFoundAt = Number.NEGATIVE_INFINITY;
 
   function assertOpen(): void {
     if (isClosed) throw new AppError('KMS_UNAVAILABLE', `The PKCS#11 KMS for token "${tokenLabel}" has been closed`);
   }
 
-  function refreshKekObjects(): void {
+  function findObjectsAgain(): void {
     kekObjects = findKekObjects(module, session, keyLabel);
+    lastFoundAt = clock.now();
   }
 
   function currentVersion(): number {
@@ -84,11 +102,11 @@ export async function createPkcs11Kms(options: Pkcs11KmsOptions): Promise<Pkcs11
 
   function generateVersion(version: number): void {
     generateKekObject(module, session, keyLabel, version);
-    refreshKekObjects();
+    findObjectsAgain();
   }
 
   try {
-    refreshKekObjects();
+    findObjectsAgain();
     if (kekObjects.length === 0) generateVersion(1);
   } catch (error) {
     closeSessionQuietly(pkcs11, session);
@@ -107,72 +125,157 @@ export async function createPkcs11Kms(options: Pkcs11KmsOptions): Promise<Pkcs11
       if (!isSessionLost(binding, error)) throw error;
       closeSessionQuietly(pkcs11, session);
       session = openTokenSession(module, tokenLabel, options.pin);
-      refreshKekObjects();
+      findObjectsAgain();
       return operation();
     }
   }
 
-  async function tryObjects(objects: KekObject[], nonce: Buffer, sealed: Buffer, context: WrapContext): Promise<Buffer | null> {
+  /** Serialised on the session, after `close` refused, with a lost session reopened once. */
+  function runOnToken<T>(operation: () => Promise<T>): Promise<T> {
+    return runSerially(() =>
+      withSession(async () => {
+        assertOpen();
+        return operation();
+      }),
+    );
+  }
+
+  /** The wrap under the current version, or null when that version's object is gone from under its handle. */
+  async function sealUnderCurrentVersion(key: Buffer, context: WrapContext): Promise<WrappedKey | null> {
+    const version = currentVersion();
+    // Two gateways creating a version at once leave two objects with one label; all pick the lowest id.
+    const [object] = objectsOfVersion(version);
+    // A destroyed object's handle may be given to another object: check it still names this one.
+    if (!object || !isStillKekObject(module, session, keyLabel, object)) return null;
+    try {
+      const ciphertext = await sealInToken({ module, session, keyLabel }, object, key, context);
+      return { provider: PKCS11_KMS_PROVIDER, kekId: keyLabel, kekVersion: version, ciphertext };
+    } catch (error) {
+      if (isObjectGone(binding, error)) return null;
+      throw error;
+    }
+  }
+
+  async function wrapInToken(key: Buffer, context: WrapContext): Promise<WrappedKey> {
+    // Another process may have rotated: wrap under an older version for at most refreshIntervalMs.
+    if (clock.now() - lastFoundAt >= refreshIntervalMs) findObjectsAgain();
+    const wrapped = await sealUnderCurrentVersion(key, context);
+    if (wrapped) return wrapped;
+    // The object was destroyed (its version retired by another process): look at the token again, once.
+    findObjectsAgain();
+    const retried = await sealUnderCurrentVersion(key, context);
+    if (retried) return retried;
+    throw new AppError('KMS_UNAVAILABLE', `KEK ${keyLabel}-v${currentVersion()} disappeared from token "${tokenLabel}" while wrapping; check the token`);
+  }
+
+  /** Tries each object; pushes to `refused` those whose tag check failed, skips those gone from under their handle. */
+  async function tryObjects(objects: KekObject[], nonce: Buffer, sealed: Buffer, context: WrapContext, refused: Handle[]): Promise<Buffer | null> {
     for (const object of objects) {
-      const key = await openInToken({ module, session, keyLabel }, object, nonce, sealed, context);
-      if (key) return key;
+      try {
+        const key = await openInToken({ module, session, keyLabel }, object, nonce, sealed, context);
+        if (key) return key;
+        refused.push(object.handle);
+      } catch (error) {
+        if (!isObjectGone(binding, error)) throw error;
+      }
     }
     return null;
   }
 
   async function unwrapInToken(wrapped: WrappedKey, context: WrapContext): Promise<Buffer> {
     const { nonce, sealed } = parseWrappedKey(wrapped.ciphertext);
-    const known = objectsOfVersion(wrapped.kekVersion);
-    const key = known.length > 0 ? await tryObjects(known, nonce, sealed, context) : null;
+    const refused: Handle[] = [];
+    const key = await tryObjects(objectsOfVersion(wrapped.kekVersion), nonce, sealed, context, refused);
     if (key) return key;
-    // Another gateway may have rotated (or raced us to a version) since we last looked.
-    refreshKekObjects();
-    const added = objectsOfVersion(wrapped.kekVersion).filter((object) => !known.some((seen) => seen.handle.equals(object.handle)));
-    if (known.length === 0 && added.length === 0) {
-      throw new AppError(
-        'KMS_UNAVAILABLE',
-        `KEK version ${wrapped.kekVersion} (object ${keyLabel}-v${wrapped.kekVersion}) is not on token "${tokenLabel}"; ` +
-          'check slot-label in RAMPART_KMS, or restore the token from its backup',
-      );
-    }
-    const retried = await tryObjects(added, nonce, sealed, context);
+    // Another gateway may have rotated, retired, or raced us to a version since we last looked.
+    findObjectsAgain();
+    const candidates = objectsOfVersion(wrapped.kekVersion);
+    if (candidates.length === 0) throw describeMissingVersion(wrapped.kekVersion);
+    const untried = candidates.filter((object) => !refused.some((handle) => handle.equals(object.handle)));
+    const retried = await tryObjects(untried, nonce, sealed, context, refused);
     if (retried) return retried;
+    if (refused.length === 0) throw describeMissingVersion(wrapped.kekVersion);
     throw new AppError('DECRYPT_FAILED', 'Wrapped key failed authentication in the token: wrong key context, or tampered');
   }
+
+  function describeMissingVersion(version: number): AppError {
+    const object = `${keyLabel}-v${version}`;
+    const newest = Math.max(0, ...kekObjects.map((entry) => entry.version));
+    if (version < newest) {
+      return new AppError(
+        'KMS_UNAVAILABLE',
+        `KEK version ${version} (object ${object}) is not on token "${tokenLabel}": it was retired (\`rampart keys retire\`) or deleted, ` +
+          'so keys wrapped under it can no longer be unwrapped; if it was deleted by mistake, restore the token from its backup',
+      );
+    }
+    return new AppError(
+      'KMS_UNAVAILABLE',
+      `KEK version ${version} (object ${object}) is not on token "${tokenLabel}"; check slot-label in RAMPART_KMS, or restore the token from its backup`,
+    );
+  }
+
+  function retireInToken(version: number): void {
+    findObjectsAgain();
+    const current = currentVersion();
+    if (!Number.isInteger(version) || version < 1 || version > current) {
+      throw new AppError('KMS_UNAVAILABLE', `KEK ${keyLabel} has no version ${version} on token "${tokenLabel}" (the newest is ${current})`);
+    }
+    if (version === current) {
+      throw new AppError('KMS_UNAVAILABLE', `KEK ${keyLabel}-v${version} is the current version on token "${tokenLabel}"; rotate first, then retire it`);
+    }
+    // No object left means already retired (by us before a crash, or by another process): nothing to do.
+    for (const object of objectsOfVersion(version)) {
+      try {
+        callToken(() => pkcs11.C_DestroyObject(session, object.handle), `destroying KEK ${keyLabel}-v${version}`);
+      } catch (error) {
+        if (!isObjectGone(binding, error)) throw error;
+      }
+    }
+    findObjectsAgain();
+    if (objectsOfVersion(version).length > 0) {
+      throw new AppError('KMS_UNAVAILABLE', `KEK ${keyLabel}-v${version} is still on token "${tokenLabel}" after destroying it; check the object's CKA_DESTROYABLE`);
+    }
+  }
+
+  const rotation: KekRotation = {
+    createVersion(): Promise<number> {
+      return runOnToken(async () => {
+        findObjectsAgain();
+        const next = currentVersion() + 1;
+        if (next > MAX_VERSION) throw new AppError('KMS_UNAVAILABLE', `KEK ${keyLabel} has no version numbers left`);
+        generateVersion(next);
+        return next;
+      });
+    },
+    listVersions(): Promise<KekVersionInfo[]> {
+      return runOnToken(async () => {
+        findObjectsAgain();
+        return describeVersions(kekObjects.map((object) => object.version));
+      });
+    },
+    retireVersion(version: number): Promise<void> {
+      return runOnToken(async () => retireInToken(version));
+    },
+  };
 
   return {
     provider: PKCS11_KMS_PROVIDER,
     kekId: keyLabel,
     currentVersion,
+    refresh(): Promise<void> {
+      return runOnToken(async () => findObjectsAgain());
+    },
+    rotation,
     async wrapKey(key: Buffer, context: WrapContext): Promise<WrappedKey> {
       if (key.length !== AES_KEY_LENGTH) throw new RangeError(`Only ${AES_KEY_LENGTH}-byte keys are wrapped`);
       assertWrapContext(context);
-      return runSerially(() => withSession(async () => {
-        assertOpen();
-        const version = currentVersion();
-        // Two gateways creating a version at once leave two objects with one label; all pick the lowest id.
-        const [object] = objectsOfVersion(version);
-        if (!object) throw new AppError('KMS_UNAVAILABLE', `KEK ${keyLabel}-v${version} disappeared from token "${tokenLabel}"`);
-        const ciphertext = await sealInToken({ module, session, keyLabel }, object, key, context);
-        return { provider: PKCS11_KMS_PROVIDER, kekId: keyLabel, kekVersion: version, ciphertext };
-      }));
+      return runOnToken(() => wrapInToken(key, context));
     },
     async unwrapKey(wrapped: WrappedKey, context: WrapContext): Promise<Buffer> {
-      return runSerially(() => withSession(async () => {
-        assertOpen();
+      return runOnToken(async () => {
         assertWrappedByThisKek(wrapped, { provider: PKCS11_KMS_PROVIDER, kekId: keyLabel });
         return unwrapInToken(wrapped, context);
-      }));
-    },
-    rotateKek(): Promise<number> {
-      return runSerially(() => withSession(async () => {
-        assertOpen();
-        refreshKekObjects();
-        const next = currentVersion() + 1;
-        if (next > MAX_VERSION) throw new AppError('KMS_UNAVAILABLE', `KEK ${keyLabel} has no version numbers left`);
-        generateVersion(next);
-        return next;
-      }));
+      });
     },
     close(): Promise<void> {
       return runSerially(async () => {
@@ -184,6 +287,17 @@ export async function createPkcs11Kms(options: Pkcs11KmsOptions): Promise<Pkcs11
       });
     },
   };
+}
+
+/**
+ * Versions on the token are active; the token keeps no record of destroyed objects, but versions are
+ * numbered up from 1 one at a time, so a number missing below the newest was retired (or deleted).
+ */
+function describeVersions(present: number[]): KekVersionInfo[] {
+  const active = new Set(present);
+  const newest = Math.max(0, ...present);
+  const versions = newest <= MAX_INFERRED_VERSIONS ? Array.from({ length: newest }, (_, index) => index + 1) : [...active].sort((a, b) => a - b);
+  return versions.map((version) => ({ version, state: active.has(version) ? 'active' : 'retired', createdAt: null }));
 }
 
 interface TokenSession {
@@ -279,6 +393,25 @@ function findKekObjects(module: Pkcs11Module, session: Handle, keyLabel: string)
     objects.push({ version, handle, id: id ?? Buffer.alloc(0) });
   }
   return objects;
+}
+
+/**
+ * Whether the handle still names this KEK object. PKCS#11 keeps a handle valid only while its object
+ * exists: once another process destroys it, the handle fails, or may come to name some other object.
+ */
+function isStillKekObject(module: Pkcs11Module, session: Handle, keyLabel: string, object: KekObject): boolean {
+  const { binding, pkcs11 } = module;
+  try {
+    const [label, id] = callToken(
+      () => pkcs11.C_GetAttributeValue(session, object.handle, [{ type: binding.CKA_LABEL }, { type: binding.CKA_ID }]),
+      'reading key labels',
+    ).map((attribute) => attribute.value);
+    // CKA_ID is a random identifier, not a secret: a plain comparison is fine.
+    return label?.toString('utf8') === `${keyLabel}-v${object.version}` && (id ?? Buffer.alloc(0)).equals(object.id);
+  } catch (error) {
+    if (isObjectGone(binding, error)) return false;
+    throw error;
+  }
 }
 
 /** Rampart uses only keys that were generated in the token and can never leave it. */

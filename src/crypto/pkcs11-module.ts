@@ -172,6 +172,15 @@ export function isSessionLost(binding: Pkcs11Binding, error: unknown): boolean {
   return error instanceof TokenCallError && error.pkcs11Code !== null && lost.includes(error.pkcs11Code);
 }
 
+/**
+ * The object behind a handle is gone: destroyed (a KEK version retired, perhaps by another process),
+ * or no longer visible to this session. Finding the objects again gives the handles that are valid now.
+ */
+export function isObjectGone(binding: Pkcs11Binding, error: unknown): boolean {
+  const gone = [binding.CKR_OBJECT_HANDLE_INVALID, binding.CKR_KEY_HANDLE_INVALID];
+  return error instanceof TokenCallError && error.pkcs11Code !== null && gone.includes(error.pkcs11Code);
+}
+
 export function closeSessionQuietly(pkcs11: PKCS11, session: Handle): void {
   try {
     pkcs11.C_CloseSession(session);

@@ -1,6 +1,8 @@
 /**
- * A small typed client for the four HashiCorp Vault Transit calls Rampart makes, over fetch:
- * read key (`GET /v1/<mount>/keys/<name>`), encrypt, decrypt and rewrap (`POST /v1/<mount>/<op>/<name>`).
+ * A small typed client for the HashiCorp Vault Transit calls Rampart makes, over fetch: read key
+ * (`GET /v1/<mount>/keys/<name>`), encrypt, decrypt and rewrap (`POST /v1/<mount>/<op>/<name>`), and for
+ * `rampart keys`: rotate, config (min_decryption_version, min_encryption_version) and trim
+ * (`POST /v1/<mount>/keys/<name>/<op>`).
  * Every failure becomes an AppError that says what to check; none quotes the token, a plaintext or a
  * ciphertext. Vault's own error text (`{ "errors": [...] }`) is passed on, trimmed, because it names the
  * cause (permission denied, sealed) and never carries request data.
@@ -29,6 +31,11 @@ const keySchema = z.object({
     allow_plaintext_backup: z.boolean().default(false),
     latest_version: z.number().int().positive(),
     min_decryption_version: z.number().int().nonnegative(),
+    // Versions below min_available_version were trimmed: deleted from Vault for good.
+    min_encryption_version: z.number().int().nonnegative().default(0),
+    min_available_version: z.number().int().nonnegative().default(0),
+    // Symmetric keys: version → creation time (Unix seconds); Vault lists only versions that still decrypt.
+    keys: z.record(z.string(), z.unknown()).default({}),
     supports_encryption: z.boolean(),
     supports_decryption: z.boolean(),
   }),
@@ -38,7 +45,21 @@ const plaintextSchema = z.object({ data: z.object({ plaintext: z.string() }) });
 const errorsSchema = z.object({ errors: z.array(z.string()) });
 
 export type VaultKeyInfo = z.infer<typeof keySchema>['data'];
-type Operation = 'read key' | 'encrypt' | 'decrypt' | 'rewrap';
+type Operation = 'read key' | 'encrypt' | 'decrypt' | 'rewrap' | 'rotate' | 'configure' | 'trim';
+/** Rotate, config and trim answer 204 (older Vault) or 200 with the key's description (newer): either is fine. */
+const anyAnswer = z.unknown();
+
+export interface VaultKeyVersionFloors {
+  min_decryption_version: number;
+  min_encryption_version: number;
+}
+
+/** Vault refused a ciphertext because its key version is below min_decryption_version (retired). */
+export class VaultVersionRetiredError extends AppError {
+  constructor(message: string) {
+    super('KMS_UNAVAILABLE', message);
+  }
+}
 
 export function createVaultTransitClient(options: VaultTransitClientOptions) {
   const { address, mountPath, keyName, token, namespace, timeoutMs = 10_000 } = options;
@@ -87,6 +108,18 @@ export function createVaultTransitClient(options: VaultTransitClientOptions) {
       const body = { ciphertext, context: context.toString('base64') };
       return (await call('rewrap', 'POST', `${mountPath}/rewrap/${keyName}`, body, ciphertextSchema)).data.ciphertext;
     },
+    /** Adds a key version; Vault encrypts with it from now on. */
+    async rotateKey(): Promise<void> {
+      await call('rotate', 'POST', `${keyPath}/rotate`, null, anyAnswer);
+    },
+    /** Raises (or sets) the floors below which Vault refuses to decrypt, and to encrypt with an explicit key_version. */
+    async configureKey(floors: VaultKeyVersionFloors): Promise<void> {
+      await call('configure', 'POST', `${keyPath}/config`, floors, anyAnswer);
+    },
+    /** Deletes every key version below `minAvailableVersion` from Vault, for good. */
+    async trimKey(minAvailableVersion: number): Promise<void> {
+      await call('trim', 'POST', `${keyPath}/trim`, { min_available_version: minAvailableVersion }, anyAnswer);
+    },
   };
 }
 
@@ -107,10 +140,10 @@ function describeVaultRefusal(operation: Operation, status: number, json: unknow
     return new AppError(
       'KMS_UNAVAILABLE',
       `Vault refused ${operation} on ${where.keyPath} (${because}); check RAMPART_VAULT_TOKEN (set, not expired, not revoked), ` +
-        `RAMPART_VAULT_NAMESPACE, and that its policy allows update on ${where.mountPath}/encrypt, /decrypt and /rewrap/${where.keyName} and read on ${where.keyPath}`,
+        `RAMPART_VAULT_NAMESPACE, and that its policy allows ${describeNeededCapability(operation, where)} (docs/kms.md lists the policies)`,
     );
   }
-  if (status === 404 || /encryption key not found|no handler for route/i.test(vaultSays)) {
+  if (status === 404 || /encryption key not found|no handler for route|^key not found|no existing key named|invalid key name/i.test(vaultSays)) {
     return new AppError(
       'KMS_UNAVAILABLE',
       `Vault has no transit key ${where.keyPath} (${because}); check the mount and key name in RAMPART_KMS, or create it with ` +
@@ -119,7 +152,7 @@ function describeVaultRefusal(operation: Operation, status: number, json: unknow
   }
   if (status === 400 && (operation === 'decrypt' || operation === 'rewrap')) {
     if (/disallowed by policy|too old/i.test(vaultSays)) {
-      return new AppError('KMS_UNAVAILABLE', `Vault no longer decrypts this key version (${because}); the key's min_decryption_version was raised past it`);
+      return new VaultVersionRetiredError(`Vault no longer decrypts this key version (${because}); the key's min_decryption_version was raised past it`);
     }
     // Vault answers 400 for a tag that does not verify (wrong context) and for a malformed ciphertext.
     return new AppError('DECRYPT_FAILED', `Vault could not unwrap the key (${because}): wrong key context, or tampered`);
@@ -129,6 +162,22 @@ function describeVaultRefusal(operation: Operation, status: number, json: unknow
     return new AppError('KMS_UNAVAILABLE', `Vault at ${where.address} redirected ${operation} (${because}); point RAMPART_KMS at the active node, or enable request forwarding`);
   }
   return new AppError('KMS_UNAVAILABLE', `Vault refused ${operation} on ${where.keyPath} (${because})`);
+}
+
+function describeNeededCapability(operation: Operation, where: KeyLocation): string {
+  switch (operation) {
+    case 'read key':
+      return `read on ${where.keyPath}`;
+    case 'encrypt':
+    case 'decrypt':
+    case 'rewrap':
+      return `update on ${where.mountPath}/${operation}/${where.keyName}`;
+    case 'rotate':
+    case 'trim':
+      return `update on ${where.keyPath}/${operation}`;
+    case 'configure':
+      return `update on ${where.keyPath}/config`;
+  }
 }
 
 /** Vault's error strings, trimmed to printable ASCII: they name causes, and are shown to operators. */

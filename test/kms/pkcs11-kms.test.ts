@@ -126,7 +126,7 @@ describe.skipIf(!isSoftHsmAvailable)('pkcs11 KMS against SoftHSM2', () => {
     const sameTokenElsewhere = await openKms({ keyLabel: 'rotating-kek' });
     const oldKey = randomBytes(32);
     const oldWrap = await kms.wrapKey(oldKey, context);
-    expect(await kms.rotateKek()).toBe(2);
+    expect(await kms.rotation.createVersion()).toBe(2);
     expect(kms.currentVersion()).toBe(2);
     const newKey = randomBytes(32);
     const newWrap = await kms.wrapKey(newKey, context);

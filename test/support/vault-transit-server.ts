@@ -2,8 +2,13 @@
  * A stand-in for HashiCorp Vault's Transit engine, speaking its documented HTTP API closely enough for
  * the calls Rampart makes: read/create/rotate keys, encrypt, decrypt and rewrap, with real AES-256-GCM
  * under versioned keys, derived keys (HKDF-SHA256 over the `context`, as Vault's derivation),
- * `associated_data` on encrypt/decrypt (not on rewrap, as in Vault), `min_decryption_version`, the
- * X-Vault-Token check, an optional X-Vault-Namespace, and Vault's error shape `{ "errors": [...] }`.
+ * `associated_data` on encrypt/decrypt (not on rewrap, as in Vault), the X-Vault-Token check, an
+ * optional X-Vault-Namespace, and Vault's error shape `{ "errors": [...] }`.
+ * Key versions follow Vault's rules (its Transit API docs and builtin/logical/transit): `keys/<name>/config`
+ * sets min_decryption_version / min_encryption_version with Vault's checks and error texts, older versions
+ * then fail to decrypt or rewrap ("… disallowed by policy (too old)") and drop out of the key's `keys`
+ * map; `keys/<name>/trim` deletes versions below min_available_version for good; rotate, config and trim
+ * answer with the key's description, as current Vault does (older Vault answered 204).
  * It is not Vault: Rampart's Vault provider has run only against this.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
@@ -18,6 +23,11 @@ interface TransitKey {
   versions: Map<number, { key: Buffer; createdAt: number }>;
   latestVersion: number;
   minDecryptionVersion: number;
+  /** 0: any version up to the latest may be asked for. */
+  minEncryptionVersion: number;
+  /** Versions below it were trimmed: their key material is gone. */
+  minAvailableVersion: number;
+  allowPlaintextBackup: boolean;
 }
 
 export interface RecordedVaultRequest {
@@ -37,6 +47,8 @@ export interface VaultTransitServer {
   /** `vault write -f <mount>/keys/<name>/rotate`; returns the new latest version. */
   rotateKey(name: string): number;
   setMinDecryptionVersion(name: string, version: number): void;
+  /** The versions whose key material the stand-in still holds (trim deletes it). */
+  storedVersions(name: string): number[];
   /** `vault token revoke`: the token stops working. */
   revokeToken(): void;
   readonly requests: RecordedVaultRequest[];
@@ -67,6 +79,9 @@ export async function startVaultTransitServer(options: { token?: string; mount?:
       versions: new Map([[1, { key: randomBytes(32), createdAt: Math.floor(Date.now() / 1000) }]]),
       latestVersion: 1,
       minDecryptionVersion: 1,
+      minEncryptionVersion: 0,
+      minAvailableVersion: 0,
+      allowPlaintextBackup: false,
     };
     keys.set(name, key);
     return key;
@@ -81,14 +96,13 @@ export async function startVaultTransitServer(options: { token?: string; mount?:
   }
 
   function handle(method: string, path: string, body: Record<string, unknown>): unknown {
-    const match = new RegExp(`^/v1/${mount}/(keys|encrypt|decrypt|rewrap)/([\\w.-]+)(/rotate)?$`).exec(path);
+    const match = new RegExp(`^/v1/${mount}/(keys|encrypt|decrypt|rewrap)/([\\w.-]+)(?:/(rotate|config|trim))?$`).exec(path);
     if (!match) throw new VaultError(404, [`no handler for route "${path.slice(4)}". route entry not found.`]);
-    const [, operation, name = '', rotate] = match;
+    const [, operation, name = '', keyOperation] = match;
     const key = keys.get(name);
-    if (operation === 'keys' && rotate) {
-      if (method !== 'POST' || !key) throw new VaultError(key ? 405 : 400, [key ? 'unsupported operation' : 'key not found']);
-      rotateKey(name);
-      return null;
+    if (operation === 'keys' && keyOperation) {
+      if (method !== 'POST') throw new VaultError(405, ['unsupported operation']);
+      return handleKeyOperation(keyOperation, name, key, body);
     }
     if (operation === 'keys' && method === 'GET') {
       if (!key) throw new VaultError(404, []);
@@ -113,8 +127,70 @@ export async function startVaultTransitServer(options: { token?: string; mount?:
     return { ciphertext: encrypt(key, plaintext, withoutAssociatedData), key_version: key.latestVersion };
   }
 
+  /** `keys/<name>/rotate`, `/config` and `/trim`, with Vault's checks and messages (path_rotate.go, path_keys_config.go, path_trim.go). */
+  function handleKeyOperation(operation: string, name: string, key: TransitKey | undefined, body: Record<string, unknown>): unknown {
+    if (operation === 'rotate') {
+      if (!key) throw new VaultError(400, ['key not found']);
+      rotateKey(name);
+    } else if (operation === 'config') {
+      if (!key) throw new VaultError(400, [`no existing key named ${name} could be found`]);
+      configureKey(key, body);
+    } else {
+      if (!key) throw new VaultError(400, ['invalid key name']);
+      trimKey(key, body);
+    }
+    return describeKey(name, key);
+  }
+
+  function configureKey(key: TransitKey, body: Record<string, unknown>): void {
+    const next = { ...key };
+    if (body.min_decryption_version !== undefined) {
+      let version = readInteger(body.min_decryption_version, 'min_decryption_version');
+      if (version < 0) throw new VaultError(400, ['min decryption version cannot be negative']);
+      if (version === 0) version = 1;
+      if (version !== key.minDecryptionVersion && version > key.latestVersion) {
+        throw new VaultError(400, [`cannot set min decryption version of ${version}, latest key version is ${key.latestVersion}`]);
+      }
+      next.minDecryptionVersion = version;
+    }
+    if (body.min_encryption_version !== undefined) {
+      const version = readInteger(body.min_encryption_version, 'min_encryption_version');
+      if (version < 0) throw new VaultError(400, ['min encryption version cannot be negative']);
+      if (version !== key.minEncryptionVersion && version > key.latestVersion) {
+        throw new VaultError(400, [`cannot set min encryption version of ${version}, latest key version is ${key.latestVersion}`]);
+      }
+      next.minEncryptionVersion = version;
+    }
+    if (next.minEncryptionVersion > 0 && next.minEncryptionVersion < next.minDecryptionVersion) {
+      throw new VaultError(400, [
+        `cannot set min encryption/decryption values; min encryption version of ${next.minEncryptionVersion} must be greater than or equal to min decryption version of ${next.minDecryptionVersion}`,
+      ]);
+    }
+    // Once set, these cannot be unset.
+    if (body.exportable === true) next.exportable = true;
+    if (body.allow_plaintext_backup === true) next.allowPlaintextBackup = true;
+    if (next.minAvailableVersion > next.minEncryptionVersion) throw new VaultError(400, ['min encryption version should not be less than min available version']);
+    if (next.minAvailableVersion > next.minDecryptionVersion) throw new VaultError(400, ['min decryption version should not be less then min available version']);
+    Object.assign(key, next);
+  }
+
+  function trimKey(key: TransitKey, body: Record<string, unknown>): void {
+    if (body.min_available_version === undefined) throw new VaultError(400, ['missing min_available_version']);
+    const version = readInteger(body.min_available_version, 'min_available_version');
+    if (version < key.minAvailableVersion) throw new VaultError(400, ['minimum available version cannot be decremented']);
+    if (key.minEncryptionVersion === 0) throw new VaultError(400, ['minimum available version cannot be set when minimum encryption version is not set']);
+    if (key.minDecryptionVersion === 0) throw new VaultError(400, ['minimum available version cannot be set when minimum decryption version is not set']);
+    if (version > key.minEncryptionVersion) throw new VaultError(400, ['minimum available version cannot be greater than minmum encryption version']);
+    if (version > key.minDecryptionVersion) throw new VaultError(400, ['minimum available version cannot be greater than minimum decryption version']);
+    if (version <= 0) throw new VaultError(400, ['minimum available version should be positive']);
+    key.minAvailableVersion = version;
+    for (const stored of [...key.versions.keys()]) if (stored < version) key.versions.delete(stored);
+  }
+
   function encrypt(key: TransitKey, plaintext: Buffer, body: Record<string, unknown>): string {
     const version = typeof body.key_version === 'number' && body.key_version > 0 ? body.key_version : key.latestVersion;
+    if (version > key.latestVersion) throw new VaultError(400, ['requested version for encryption is higher than the latest key version']);
+    if (version < key.minEncryptionVersion) throw new VaultError(400, ['requested version for encryption is less than the minimum encryption key version']);
     const versionKey = key.versions.get(version);
     if (!versionKey) throw new VaultError(400, ['invalid key version']);
     const nonce = randomBytes(12);
@@ -190,6 +266,9 @@ export async function startVaultTransitServer(options: { token?: string; mount?:
       const key = keys.get(name);
       if (key) key.minDecryptionVersion = version;
     },
+    storedVersions(name) {
+      return [...(keys.get(name)?.versions.keys() ?? [])].sort((a, b) => a - b);
+    },
     revokeToken() {
       isTokenRevoked = true;
     },
@@ -210,12 +289,15 @@ function describeKey(name: string, key: TransitKey): object {
     kdf: key.derived ? 'hkdf_sha256' : undefined,
     deletion_allowed: false,
     exportable: key.exportable,
-    allow_plaintext_backup: false,
-    keys: Object.fromEntries([...key.versions].map(([version, entry]) => [String(version), entry.createdAt])),
+    allow_plaintext_backup: key.allowPlaintextBackup,
+    // Vault moves versions below min_decryption_version to an archive: they drop out of this map.
+    keys: Object.fromEntries(
+      [...key.versions].filter(([version]) => version >= key.minDecryptionVersion).map(([version, entry]) => [String(version), entry.createdAt]),
+    ),
     latest_version: key.latestVersion,
-    min_available_version: 0,
+    min_available_version: key.minAvailableVersion,
     min_decryption_version: key.minDecryptionVersion,
-    min_encryption_version: 0,
+    min_encryption_version: key.minEncryptionVersion,
     supports_encryption: true,
     supports_decryption: true,
     supports_derivation: true,
@@ -227,6 +309,13 @@ function describeKey(name: string, key: TransitKey): object {
 function readBase64(value: unknown, field: string): Buffer {
   if (typeof value !== 'string') throw new VaultError(400, [`missing ${field} to encrypt`]);
   return Buffer.from(value, 'base64');
+}
+
+/** Vault's TypeInt fields take a JSON number or a numeric string. */
+function readInteger(value: unknown, field: string): number {
+  const number = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number)) throw new VaultError(400, [`error converting input for field "${field}"`]);
+  return number;
 }
 
 function readOptionalBase64(value: unknown): Buffer {
