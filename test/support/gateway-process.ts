@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { repoRoot } from './shared-fixtures.js';
+import { testKmsSettings } from './test-kms.js';
 
 export interface GatewayProcess {
   child: ChildProcess;
@@ -18,7 +19,7 @@ export interface GatewayProcess {
 export function spawnGateway(env: Record<string, string>, timeoutMs = 30_000, args: readonly string[] = []): Promise<GatewayProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'start', ...args], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', RAMPART_PORT: '0', RAMPART_LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH ?? '', RAMPART_PORT: '0', RAMPART_LOG_LEVEL: 'info', ...testKmsSettings, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

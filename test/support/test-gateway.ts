@@ -8,6 +8,7 @@ import { createLogger } from '../../src/logger.js';
 import { buildRampart } from '../../src/main.js';
 import type { Rampart } from '../../src/main.js';
 import { createSqliteDatabase } from './databases.js';
+import { testKmsConfigOverrides } from './test-kms.js';
 import type { TestDatabase } from './databases.js';
 
 export interface TestSecrets {
@@ -35,6 +36,7 @@ export function buildTestConfig(database: TestDatabase, secrets: TestSecrets, ov
       WHATSAPP_APP_SECRET: secrets.appSecret,
       WHATSAPP_VERIFY_TOKEN: secrets.verifyToken,
       RAMPART_MASTER_KEY: secrets.masterKey,
+      ...testKmsConfigOverrides(),
       ...overrides,
     },
   });
