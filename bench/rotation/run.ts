@@ -47,6 +47,8 @@ interface WindowFigures {
   p50: number;
   p99: number;
   non2xx: number;
+  /** e.g. { "200": 580, "503": 2 }: a 503 is a refusal Meta retries, not a failed read. */
+  statusCounts: Record<string, number>;
   errors: number;
 }
 
@@ -59,7 +61,7 @@ interface StoreReport {
   rotation: { seconds: number; exitCode: string; keysPerSecond: number; output: string };
   reader: { reads: number; failed: number; firstFailure: string | null };
   after: { onNewVersion: number; onOldVersion: number };
-  verdict: { failedReads: number; idleP99: number; worstP99DuringRotation: number; ratio: number };
+  verdict: { failedReads: number; ingressRefusals: number; idleP99: number; worstP99DuringRotation: number; ratio: number };
 }
 
 async function run(): Promise<number> {
@@ -142,7 +144,9 @@ async function measureStore(store: 'sqlite' | 'postgres', postgresUrl: string | 
     const after = await countVersions(database);
     progress(`${store}: rotation exited ${exitCode} after ${rotationSeconds.toFixed(1)} s`);
 
-    const failedReads = readerResult.failed + [...duringRotation].reduce((sum, figures) => sum + figures.non2xx + figures.errors, 0);
+    // The reader's failures are failed reads; the gateway's non-2xx answers are refusals Meta would retry (shown by status).
+    const failedReads = readerResult.failed;
+    const ingressRefusals = duringRotation.reduce((sum, figures) => sum + figures.non2xx + figures.errors, 0);
     const idleP99 = median(idle.map((figures) => figures.p99));
     const worst = Math.max(...duringRotation.map((figures) => figures.p99));
     return {
@@ -154,7 +158,7 @@ async function measureStore(store: 'sqlite' | 'postgres', postgresUrl: string | 
       rotation: { seconds: rotationSeconds, exitCode, keysPerSecond: ids.length / rotationSeconds, output: rotator.output().trim().split('\n').slice(-6).join('\n') },
       reader: readerResult,
       after,
-      verdict: { failedReads, idleP99, worstP99DuringRotation: worst, ratio: idleP99 > 0 ? worst / idleP99 : Number.NaN },
+      verdict: { failedReads, ingressRefusals, idleP99, worstP99DuringRotation: worst, ratio: idleP99 > 0 ? worst / idleP99 : Number.NaN },
     };
   } finally {
     for (const failure of await local.runAll()) progress(`${store}: cleanup failed: ${failure}`);
@@ -229,7 +233,7 @@ async function countVersions(database: Database): Promise<{ onNewVersion: number
 }
 
 function toFigures(phase: LoadPhaseResult): WindowFigures {
-  return { eventsPerSecond: phase.eventsPerSecond, p50: phase.latencyMs.p50, p99: phase.latencyMs.p99, non2xx: phase.non2xx, errors: phase.errors + phase.timeouts };
+  return { eventsPerSecond: phase.eventsPerSecond, p50: phase.latencyMs.p50, p99: phase.latencyMs.p99, non2xx: phase.non2xx, statusCounts: phase.statusCounts, errors: phase.errors + phase.timeouts };
 }
 
 function median(values: readonly number[]): number {
@@ -241,14 +245,15 @@ function formatReports(reports: readonly StoreReport[]): string {
   const lines: string[] = [];
   for (const report of reports) {
     lines.push(`KEK rotation of ${report.keys} data keys under ingress load (${report.store}); windows of ${WINDOW_SECONDS} s`);
-    const rows = [['window', 'events/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors']];
+    const rows = [['window', 'events/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'statuses']];
     report.idle.forEach((figures, index) => rows.push(row(`idle ${index + 1}`, figures)));
     report.duringRotation.forEach((figures, index) => rows.push(row(`rotating ${index + 1}`, figures)));
     lines.push(...formatTable(rows));
     lines.push(
       `rotation: ${report.rotation.seconds.toFixed(1)} s (${Math.round(report.rotation.keysPerSecond)} keys/s), exit ${report.rotation.exitCode}; ` +
         `after: ${report.after.onNewVersion} on the new version, ${report.after.onOldVersion} on older ones`,
-      `reads during rotation: ${report.reader.reads} by the reader, ${report.reader.failed} failed${report.reader.firstFailure ? ` (first: ${report.reader.firstFailure})` : ''}; failed reads in all: ${report.verdict.failedReads}`,
+      `reads during rotation: ${report.reader.reads} by the reader, ${report.verdict.failedReads} failed${report.reader.firstFailure ? ` (first: ${report.reader.firstFailure})` : ''}; ` +
+        `webhooks refused during rotation (Meta retries these): ${report.verdict.ingressRefusals}`,
       `ingress p99: idle ${report.verdict.idleP99.toFixed(1)} ms, worst window during rotation ${report.verdict.worstP99DuringRotation.toFixed(1)} ms (×${report.verdict.ratio.toFixed(2)})`,
       '',
     );
@@ -257,7 +262,8 @@ function formatReports(reports: readonly StoreReport[]): string {
 }
 
 function row(label: string, figures: WindowFigures): string[] {
-  return [label, figures.eventsPerSecond.toFixed(0), figures.p50.toFixed(1), figures.p99.toFixed(1), String(figures.non2xx), String(figures.errors)];
+  const statuses = Object.entries(figures.statusCounts).map(([code, count]) => `${code}×${count}`).join(' ');
+  return [label, figures.eventsPerSecond.toFixed(0), figures.p50.toFixed(1), figures.p99.toFixed(1), String(figures.non2xx), String(figures.errors), statuses];
 }
 
 run().then(
