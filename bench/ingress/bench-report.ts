@@ -132,7 +132,7 @@ function formatStorage({ storedMessages, acknowledged, verdict }: StorageCheck):
   return `${counts} ${verdict.toUpperCase()}`;
 }
 
-function formatTable(rows: readonly string[][]): string[] {
+export function formatTable(rows: readonly string[][]): string[] {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
   const render = (row: readonly string[]) =>
     row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');

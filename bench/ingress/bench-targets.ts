@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -25,6 +25,12 @@ export interface StartedTarget {
   readonly appSecret: string;
   /** What the target has stored; null for the baseline, which stores nothing. */
   countStored(): Promise<StoredCounts | null>;
+  /**
+   * Starts one more process of the same target: for Rampart on PostgreSQL, a gateway on the same
+   * database with the same secrets and a copy of the keyring (README: several gateways); for the
+   * baseline, another bare server. Stopped by the same cleanup.
+   */
+  startPeer(): Promise<{ url: string; child: ChildHandle }>;
 }
 
 export interface TargetContext {
@@ -43,12 +49,16 @@ export async function startTarget(name: TargetName, context: TargetContext): Pro
 }
 
 async function startBaseline(cleanup: CleanupStack): Promise<StartedTarget> {
-  const port = await findFreePort();
-  const child = spawnNode({ script: 'bench/ingress/bare-server.ts', isTypeScript: true, env: { BENCH_PORT: String(port) } });
-  cleanup.defer('stop the baseline server', () => child.stop());
-  const url = `http://127.0.0.1:${port}`;
-  await waitUntilReady(child, `${url}/readyz`);
-  return { name: 'baseline', url, child, appSecret: randomBytes(32).toString('hex'), countStored: async () => null };
+  const spawnBareServer = async () => {
+    const port = await findFreePort();
+    const child = spawnNode({ script: 'bench/ingress/bare-server.ts', isTypeScript: true, env: { BENCH_PORT: String(port) } });
+    cleanup.defer('stop the baseline server', () => child.stop());
+    const url = `http://127.0.0.1:${port}`;
+    await waitUntilReady(child, `${url}/readyz`);
+    return { url, child };
+  };
+  const first = await spawnBareServer();
+  return { name: 'baseline', ...first, appSecret: randomBytes(32).toString('hex'), countStored: async () => null, startPeer: spawnBareServer };
 }
 
 async function startRampart(
@@ -57,32 +67,52 @@ async function startRampart(
   { settings, cleanup }: TargetContext,
 ): Promise<StartedTarget> {
   const database = await prepareDatabase(name, settings, cleanup);
-
-  const appSecret = randomBytes(32).toString('hex');
-  const port = await findFreePort();
-  const child = spawnNode({
-    ...gateway,
-    args: ['start'],
-    nodeArgs: cpuProfileArgs(name, settings),
-    env: {
-      RAMPART_DATA_DIR: database.dataDir,
-      ...(database.url ? { RAMPART_DATABASE_URL: database.url } : {}),
-      RAMPART_HOST: '127.0.0.1',
-      RAMPART_PORT: String(port),
-      // Info logs one line per webhook; the bench measures the gateway, not the terminal.
-      RAMPART_LOG_LEVEL: 'warn',
-      // All load comes from one address, so the per-address default could cap the run (see
-      // RAMPART_RATE_LIMIT_PER_MINUTE). The limiter still runs on every request.
-      RAMPART_RATE_LIMIT_PER_MINUTE: '1000000000',
-      WHATSAPP_APP_SECRET: appSecret,
-      WHATSAPP_VERIFY_TOKEN: randomBytes(16).toString('hex'),
-      RAMPART_MASTER_KEY: randomBytes(32).toString('base64'),
+  const secrets = {
+    WHATSAPP_APP_SECRET: randomBytes(32).toString('hex'),
+    WHATSAPP_VERIFY_TOKEN: randomBytes(16).toString('hex'),
+    RAMPART_MASTER_KEY: randomBytes(32).toString('base64'),
+  };
+  const spawnGateway = async (dataDir: string, label: string) => {
+    const port = await findFreePort();
+    const child = spawnNode({
+      ...gateway,
+      args: ['start'],
+      nodeArgs: cpuProfileArgs(name, settings),
+      env: {
+        RAMPART_DATA_DIR: dataDir,
+        ...(database.url ? { RAMPART_DATABASE_URL: database.url } : {}),
+        RAMPART_HOST: '127.0.0.1',
+        RAMPART_PORT: String(port),
+        // Info logs one line per webhook; the bench measures the gateway, not the terminal.
+        RAMPART_LOG_LEVEL: 'warn',
+        // All load comes from one address, so the per-address default could cap the run (see
+        // RAMPART_RATE_LIMIT_PER_MINUTE). The limiter still runs on every request.
+        RAMPART_RATE_LIMIT_PER_MINUTE: '1000000000',
+        ...secrets,
+      },
+    });
+    cleanup.defer(`stop ${label}`, () => child.stop());
+    const url = `http://127.0.0.1:${port}`;
+    await waitUntilReady(child, `${url}/readyz`);
+    return { url, child };
+  };
+  const first = await spawnGateway(database.dataDir, name);
+  let peers = 0;
+  return {
+    name,
+    ...first,
+    appSecret: secrets.WHATSAPP_APP_SECRET,
+    countStored: database.countStored,
+    async startPeer() {
+      if (database.url === undefined) throw new Error(`${name}: several gateways need PostgreSQL (each SQLite gateway has its own file)`);
+      peers += 1;
+      // The first gateway created the keyring; every gateway on this database needs a copy of it.
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'rampart-bench-peer-'));
+      cleanup.defer('remove the peer data dir', () => rmSync(dataDir, { recursive: true, force: true }));
+      copyFileSync(path.join(database.dataDir, 'keyring.json'), path.join(dataDir, 'keyring.json'));
+      return spawnGateway(dataDir, `${name} peer ${peers}`);
     },
-  });
-  cleanup.defer(`stop ${name}`, () => child.stop());
-  const url = `http://127.0.0.1:${port}`;
-  await waitUntilReady(child, `${url}/readyz`);
-  return { name, url, child, appSecret, countStored: database.countStored };
+  };
 }
 
 interface PreparedDatabase {

@@ -21,8 +21,11 @@ export interface LoadPhaseResult {
 }
 
 export interface LoadPhaseOptions {
-  /** Base URL of the target; requests go to `/webhooks/whatsapp`. */
-  url: string;
+  /**
+   * Base URL of the target, or of several (then connection i goes to url i mod n, as autocannon
+   * does for a list); requests go to `/webhooks/whatsapp`.
+   */
+  url: string | readonly string[];
   connections: number;
   durationSeconds: number;
   bodies: WebhookBodySource;
@@ -30,8 +33,10 @@ export interface LoadPhaseOptions {
 
 /** One autocannon run: every request is a distinct, freshly signed webhook from `bodies`. */
 export async function runLoadPhase({ url, connections, durationSeconds, bodies }: LoadPhaseOptions): Promise<LoadPhaseResult> {
+  const urls = (typeof url === 'string' ? [url] : url).map((base) => `${base}/webhooks/whatsapp`);
   const result = await autocannon({
-    url: `${url}/webhooks/whatsapp`,
+    // autocannon takes a list of URLs (README: "More than one URL is allowed"); its types say string only.
+    url: (urls.length === 1 ? urls[0]! : urls) as string,
     connections,
     duration: durationSeconds,
     method: 'POST',

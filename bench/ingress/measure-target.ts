@@ -105,7 +105,8 @@ function summariseCpu(spent: CpuSpent, run: LoadPhaseResult): CpuUse | null {
   };
 }
 
-async function checkStorage(target: StartedTarget, phases: readonly (LoadPhaseResult | null)[]): Promise<StorageCheck | null> {
+/** Counts what `target` stored once it settles and judges it against the 2xx answers of `phases`. */
+export async function checkStorage(target: Pick<StartedTarget, 'countStored'>, phases: readonly (LoadPhaseResult | null)[]): Promise<StorageCheck | null> {
   const counts = await countWhenSettled(target);
   if (counts === null) return null;
   const measured = phases.filter((phase): phase is LoadPhaseResult => phase !== null);
@@ -127,7 +128,7 @@ function judgeStorage(stored: number, acknowledged: number, unanswered: number):
 }
 
 /** Requests abandoned by the load generator may still be committing: count until two reads agree. */
-async function countWhenSettled(target: StartedTarget, timeoutMs = 10_000): Promise<StoredCounts | null> {
+async function countWhenSettled(target: Pick<StartedTarget, 'countStored'>, timeoutMs = 10_000): Promise<StoredCounts | null> {
   const deadline = Date.now() + timeoutMs;
   let previous = await target.countStored();
   while (previous !== null && Date.now() < deadline) {

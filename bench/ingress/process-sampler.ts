@@ -77,7 +77,7 @@ export function startCpuStopwatch(pid: number, databaseCommand: string | null = 
 }
 
 /** CPU seconds of every process whose command name is `command`, by pid. */
-function readCommandCpuSeconds(command: string): Map<number, number> | null {
+export function readCommandCpuSeconds(command: string): Map<number, number> | null {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -101,7 +101,7 @@ function sumGrowth(before: ReadonlyMap<number, number>, after: ReadonlyMap<numbe
 }
 
 /** utime + stime of every thread, from /proc/<pid>/stat (fields 14 and 15). */
-function readProcessCpuSeconds(pid: number): number | null {
+export function readProcessCpuSeconds(pid: number): number | null {
   const stat = readProcFile(`/proc/${pid}/stat`);
   if (stat === null) return null;
   // The command name (field 2) may hold spaces and parentheses: count fields after its closing ")".

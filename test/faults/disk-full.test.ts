@@ -9,7 +9,7 @@ import { startReadinessProbe } from './support/readiness-probe.js';
 import type { ReadinessProbe } from './support/readiness-probe.js';
 import { tryCreateSmallFilesystem } from './support/small-filesystem.js';
 import type { SmallFilesystem } from './support/small-filesystem.js';
-import { verifyStore } from './support/store-verifier.js';
+import { summariseWebhookFault, verifyStore } from './support/store-verifier.js';
 
 // Fault suite (issue 7), one scenario per file. Needs no database server: the gateway runs on
 // SQLite, its data dir on a small filesystem of its own (tmpfs, else a loop-mounted ext4 image,
@@ -75,7 +75,7 @@ describe('disk of the SQLite data dir full mid-load', () => {
     const exit = await fleet.stop('a');
     const verdict = await verifyStore(fleet.database(), secrets, sender.events());
 
-    recordFigures('disk-full', {
+    recordFigures('disk-full', summariseWebhookFault(sender.events(), verdict), {
       method: filesystem.method,
       methodsThatFailed: created.tried,
       ...filled,

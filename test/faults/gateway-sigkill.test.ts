@@ -9,7 +9,7 @@ import type { GatewayFleet } from './support/gateway-fleet.js';
 import { createMetaSender } from './support/meta-sender.js';
 import { startReadinessProbe } from './support/readiness-probe.js';
 import type { ReadinessProbe } from './support/readiness-probe.js';
-import { verifyStore } from './support/store-verifier.js';
+import { summariseWebhookFault, verifyStore } from './support/store-verifier.js';
 
 // Fault suite (issue 7), one scenario per file. Runs in CI against the machine's installed
 // PostgreSQL server, as a private cluster of its own (test/support/private-postgres.ts: initdb in a
@@ -75,7 +75,7 @@ describe.skipIf(missingPostgres !== null)(title, () => {
     const verdict = await verifyStore(fleet.database(), secrets, sender.events());
     const acknowledgedByRestarted = [...sender.events().values()].filter((event) => event.acknowledgedBy === restarted.url).length;
 
-    recordFigures('gateway-sigkill', {
+    recordFigures('gateway-sigkill', summariseWebhookFault(sender.events(), verdict), {
       postgres: postgres.version,
       eventsPerSecond: EVENTS_PER_SECOND,
       ...report,

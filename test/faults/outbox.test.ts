@@ -11,7 +11,7 @@ import type { AcceptedSend } from './support/api-sender.js';
 import { createTimeline, recordFigures, sleep } from './support/figures.js';
 import { createGatewayFleet } from './support/gateway-fleet.js';
 import type { GatewayFleet } from './support/gateway-fleet.js';
-import { deliveredTexts, verifyOutbox } from './support/outbox-verifier.js';
+import { deliveredTexts, summariseOutboxFault, verifyOutbox } from './support/outbox-verifier.js';
 import { startReadinessProbe } from './support/readiness-probe.js';
 import type { ReadinessProbe } from './support/readiness-probe.js';
 import { startSlowGraph } from './support/slow-graph.js';
@@ -159,7 +159,7 @@ describe.skipIf(missingPostgres !== null)(title, () => {
     const bound = CONCURRENCY * (1 + 2);
     const leasesLost = fleet.everyProcess().reduce((sum, gateway) => sum + gateway.output().split('outbox job lease was lost').length - 1, 0);
 
-    recordFigures('outbox', {
+    recordFigures('outbox', summariseOutboxFault(report, verdict), {
       postgres: postgres.version,
       messagesPerSecond: MESSAGES_PER_SECOND,
       concurrencyPerGateway: CONCURRENCY,
@@ -177,6 +177,7 @@ describe.skipIf(missingPostgres !== null)(title, () => {
       ...verdict,
       duplicateBound: bound,
       undelivered: verdict.undelivered.length,
+      lost: verdict.lost.length,
       unexplained: verdict.unexplained.length,
       duplicates: Object.keys(verdict.duplicates).length,
       duplicateDeliveriesMs: Object.values(verdict.duplicates).map((times) => times.map((at) => at - timeline.startedAt)),
@@ -188,6 +189,7 @@ describe.skipIf(missingPostgres !== null)(title, () => {
     expect(report.unaccepted, 'every offered send accepted in the end (the client retries with its key)').toBe(0);
     expect(report.replayMismatches, 'a replay answers the first id, marked as a replay').toEqual([]);
     expect(verdict.undelivered, 'accepted but never sent').toEqual([]);
+    expect(verdict.lost, 'accepted but never sent or not stored').toEqual([]);
     expect(verdict.unexplained, 'sent but never accepted').toEqual([]);
     expect(verdict.outboundRows, 'one message per Idempotency-Key, however often it was retried or replayed').toBe(accepted.length);
     expect(verdict.acceptedIdsWithoutRow).toBe(0);

@@ -9,7 +9,7 @@ import type { GatewayFleet } from './support/gateway-fleet.js';
 import { createMetaSender } from './support/meta-sender.js';
 import { startReadinessProbe } from './support/readiness-probe.js';
 import type { ReadinessProbe } from './support/readiness-probe.js';
-import { verifyStore } from './support/store-verifier.js';
+import { summariseWebhookFault, verifyStore } from './support/store-verifier.js';
 
 // Fault suite (issue 7), one scenario per file. Runs in CI against the machine's installed
 // PostgreSQL server, as a private cluster of its own (test/support/private-postgres.ts), which this
@@ -78,7 +78,7 @@ describe.skipIf(missingPostgres !== null)(title, () => {
     const verdict = await verifyStore(fleet.database(), secrets, sender.events());
     const gatewayExit = await Promise.race([gateway.exited, sleep(0).then(() => 'running')]);
 
-    recordFigures('postgres-restart', {
+    recordFigures('postgres-restart', summariseWebhookFault(sender.events(), verdict), {
       postgres: postgres.version,
       eventsPerSecond: EVENTS_PER_SECOND,
       ...report,

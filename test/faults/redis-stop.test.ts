@@ -9,7 +9,7 @@ import { createTimeline, recordFigures, sleep } from './support/figures.js';
 import { createGatewayFleet } from './support/gateway-fleet.js';
 import type { GatewayFleet } from './support/gateway-fleet.js';
 import { createMetaSender } from './support/meta-sender.js';
-import { verifyStore } from './support/store-verifier.js';
+import { summariseWebhookFault, verifyStore } from './support/store-verifier.js';
 
 // Fault suite (issue 7), one scenario per file. Runs in CI against the machine's installed
 // PostgreSQL and Redis servers, as private instances of their own (test/support/private-postgres.ts,
@@ -89,7 +89,7 @@ describe.skipIf(missing !== null)(title, () => {
     timeline.mark('drained');
     const verdict = await verifyStore(fleet.database(), secrets, sender.events());
 
-    recordFigures('redis-stop', {
+    recordFigures('redis-stop', summariseWebhookFault(sender.events(), verdict), {
       eventsPerSecond: EVENTS_PER_SECOND,
       limitPerMinute: LIMIT_PER_MINUTE,
       ...report,

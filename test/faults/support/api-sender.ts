@@ -29,6 +29,8 @@ export interface AcceptedSend {
 
 export interface ApiSenderReport {
   offered: number;
+  /** Distinct sends posted at least once (an offered send is attempted unless the sender gave up first). */
+  attempted: number;
   accepted: number;
   unaccepted: number;
   attempts: number;
@@ -67,6 +69,7 @@ export function createApiSender(options: ApiSenderOptions): ApiSender {
   const rejected: ApiSenderReport['rejected'] = [];
   const replayMismatches: string[] = [];
   const sending = new Set<Promise<void>>();
+  const attemptedSequences = new Set<number>();
   let offered = 0;
   let attempts = 0;
   let deliberateReplays = 0;
@@ -98,6 +101,7 @@ export function createApiSender(options: ApiSenderOptions): ApiSender {
   /** Posts until a 202 (or a 4xx, which is final); null when given up or refused. */
   async function postUntilAccepted(sequence: number, key: string, body: string): Promise<{ id: string; isReplay: boolean; attempts: number } | null> {
     for (let failures = 0; !isGivingUp; failures += 1) {
+      attemptedSequences.add(sequence);
       const answer = await post(key, body);
       if (answer.status === 202) return { id: answer.id, isReplay: answer.isReplay, attempts: failures + 1 };
       refusals[answer.status] = (refusals[answer.status] ?? 0) + 1;
@@ -137,6 +141,7 @@ export function createApiSender(options: ApiSenderOptions): ApiSender {
   function report(): ApiSenderReport {
     return {
       offered,
+      attempted: attemptedSequences.size,
       accepted: accepted.length,
       unaccepted: offered - accepted.length,
       attempts,

@@ -3,15 +3,37 @@ import path from 'node:path';
 import { repoRoot } from '../../support/shared-fixtures.js';
 
 /**
- * Prints a scenario's measured figures in the test output (one line, greppable by `[faults]`) and
- * keeps them in test-results/faults/<scenario>.json for CI to archive.
+ * The fault's outcome in the issue's one-line form. Counts are of distinct events (webhooks) or
+ * sends (outbox), taken from the sender's record and the store after the fault:
+ * sent = attempted at least once, acked = answered as accepted (200 / 202), stored = acked and
+ * found in the store, duplicates = copies beyond one per event, lost = acked and not there.
  */
-export function recordFigures(scenario: string, figures: Record<string, unknown>): void {
+export interface FaultSummary {
+  sent: number;
+  acked: number;
+  stored: number;
+  duplicates: number;
+  lost: number;
+}
+
+export function formatFaultSummary(scenario: string, { sent, acked, stored, duplicates, lost }: FaultSummary): string {
+  return `fault ${scenario}: sent ${sent} acked ${acked} stored ${stored} duplicates ${duplicates} lost ${lost}`;
+}
+
+/**
+ * Prints a scenario's summary line (`fault <name>: sent N acked N stored N duplicates N lost N`)
+ * and its measured figures (one line, greppable by `[faults]`) in the test output, and keeps both
+ * in test-results/faults/<scenario>.json for CI to archive.
+ */
+export function recordFigures(scenario: string, summary: FaultSummary, figures: Record<string, unknown>): void {
+  const summaryLine = formatFaultSummary(scenario, summary);
+  console.log(summaryLine);
   console.log(`[faults] ${scenario} ${JSON.stringify(figures)}`);
   try {
     const dir = path.join(repoRoot, 'test-results', 'faults');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, `${scenario}.json`), `${JSON.stringify({ scenario, recordedAt: new Date().toISOString(), ...figures }, null, 2)}\n`);
+    const document = { scenario, recordedAt: new Date().toISOString(), summary, summaryLine, ...figures };
+    writeFileSync(path.join(dir, `${scenario}.json`), `${JSON.stringify(document, null, 2)}\n`);
   } catch {
     // The figures are in the output already; a read-only checkout must not fail the scenario.
   }

@@ -2,7 +2,8 @@ import type { CloudApiEmulator } from '../../../src/sandbox/cloud-api-emulator.j
 import type { TestDatabase } from '../../support/databases.js';
 import { startTestGateway } from '../../support/test-gateway.js';
 import type { TestSecrets } from '../../support/test-gateway.js';
-import type { AcceptedSend } from './api-sender.js';
+import type { AcceptedSend, ApiSenderReport } from './api-sender.js';
+import type { FaultSummary } from './figures.js';
 
 export interface OutboxVerdict {
   accepted: number;
@@ -16,6 +17,10 @@ export interface OutboxVerdict {
   unexplained: string[];
   /** Outbound message rows in the store, and accepted ids with no row (or rows no accepted id explains). */
   outboundRows: number;
+  /** Accepted sends whose message row is in the store. */
+  acceptedWithRow: number;
+  /** Accepted sends that never reached Meta or have no row: lost after a 202. */
+  lost: string[];
   acceptedIdsWithoutRow: number;
   rowsWithoutAcceptedId: number;
   /** send-message jobs by state. */
@@ -47,13 +52,17 @@ export async function verifyOutbox(database: TestDatabase, secrets: TestSecrets,
     const rowIds = new Set(rows.map((row) => row.id));
     const acceptedIds = new Set(accepted.map((send) => send.id));
     const jobs = await db.selectFrom('outbox_jobs').select(['state', (eb) => eb.fn.countAll<number | string>().as('jobs')]).where('kind', '=', 'send-message').groupBy('state').execute();
+    const undelivered = accepted.filter((send) => !deliveries.has(send.text)).map((send) => send.key);
+    const withoutRow = accepted.filter((send) => !rowIds.has(send.id)).map((send) => send.key);
     return {
       accepted: accepted.length,
-      undelivered: accepted.filter((send) => !deliveries.has(send.text)).map((send) => send.key),
+      undelivered,
       duplicates,
       extraDeliveries: Object.values(duplicates).reduce((sum, times) => sum + times.length - 1, 0),
       unexplained: [...deliveries.keys()].filter((text) => !acceptedTexts.has(text)),
       outboundRows: rows.length,
+      acceptedWithRow: accepted.length - withoutRow.length,
+      lost: [...new Set([...undelivered, ...withoutRow])],
       acceptedIdsWithoutRow: [...acceptedIds].filter((id) => !rowIds.has(id)).length,
       rowsWithoutAcceptedId: [...rowIds].filter((id) => !acceptedIds.has(id)).length,
       jobs: Object.fromEntries(jobs.map((row) => [row.state, Number(row.jobs)])),
@@ -61,4 +70,19 @@ export async function verifyOutbox(database: TestDatabase, secrets: TestSecrets,
   } finally {
     await store.close();
   }
+}
+
+/**
+ * The one-line summary of an outbox fault: sends offered to the API, accepted (202), accepted with
+ * their row in the store, deliveries at Meta beyond one per message, and accepted sends that never
+ * reached Meta or have no row.
+ */
+export function summariseOutboxFault(report: ApiSenderReport, verdict: OutboxVerdict): FaultSummary {
+  return {
+    sent: report.attempted,
+    acked: verdict.accepted,
+    stored: verdict.acceptedWithRow,
+    duplicates: verdict.extraDeliveries,
+    lost: verdict.lost.length,
+  };
 }

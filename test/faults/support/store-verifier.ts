@@ -2,15 +2,20 @@ import { sql } from 'kysely';
 import type { TestDatabase } from '../../support/databases.js';
 import { startTestGateway } from '../../support/test-gateway.js';
 import type { TestSecrets } from '../../support/test-gateway.js';
+import type { FaultSummary } from './figures.js';
 import type { SentEvent } from './meta-sender.js';
 
 export interface StoreVerdict {
   /** Events the sender saw acknowledged. */
   acknowledged: number;
+  /** Acknowledged events with at least one row under their blind index. */
+  storedAcknowledged: number;
   /** Acknowledged events with no row (lost after a 200). */
   missing: string[];
   /** Events with more than one row under their blind index. */
   duplicated: string[];
+  /** Rows beyond one per event, summed over every event sent. */
+  extraRows: number;
   /** Acknowledged events whose row does not decrypt to what was sent. */
   undecryptable: string[];
   /** Events never acknowledged that were stored anyway (a 200 lost on the way; harmless). */
@@ -49,8 +54,10 @@ export async function verifyStore(database: TestDatabase, secrets: TestSecrets, 
     }
     const rowsOf = (event: SentEvent) => rowsByIndex.get(index.messageId(event.wamid).toString('hex')) ?? 0;
     const acknowledged = all.filter((event) => event.acknowledgedAt !== null);
+    const storedAcknowledged = acknowledged.filter((event) => rowsOf(event) > 0).length;
     const missing = acknowledged.filter((event) => rowsOf(event) === 0).map((event) => event.wamid);
     const duplicated = all.filter((event) => rowsOf(event) > 1).map((event) => event.wamid);
+    const extraRows = all.reduce((sum, event) => sum + Math.max(0, rowsOf(event) - 1), 0);
     const storedWithoutAcknowledgement = all.filter((event) => event.acknowledgedAt === null && rowsOf(event) > 0).length;
 
     const undecryptable: string[] = [];
@@ -69,8 +76,10 @@ export async function verifyStore(database: TestDatabase, secrets: TestSecrets, 
     const fromSender = [...rowsByIndex.values()].reduce((sum, rows) => sum + rows, 0);
     return {
       acknowledged: acknowledged.length,
+      storedAcknowledged,
       missing,
       duplicated,
+      extraRows,
       undecryptable,
       storedWithoutAcknowledgement,
       rowsNotFromSender: Number(total.rows) - fromSender,
@@ -79,4 +88,15 @@ export async function verifyStore(database: TestDatabase, secrets: TestSecrets, 
   } finally {
     await gateway.close();
   }
+}
+
+/** The one-line summary of a webhook fault: the sender's record against the rows the check counted. */
+export function summariseWebhookFault(events: ReadonlyMap<string, SentEvent>, verdict: StoreVerdict): FaultSummary {
+  return {
+    sent: [...events.values()].filter((event) => event.attempts > 0).length,
+    acked: verdict.acknowledged,
+    stored: verdict.storedAcknowledged,
+    duplicates: verdict.extraRows,
+    lost: verdict.missing.length,
+  };
 }
