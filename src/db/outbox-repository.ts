@@ -59,6 +59,23 @@ export async function claimDueJobs(
     .execute();
 }
 
+/**
+ * Extends the leases `owner` still holds on `ids` to `leaseUntil`, so a job that runs longer than its
+ * lease (a slow Meta, an overloaded machine) is not claimed and run a second time meanwhile. A lease
+ * already taken by another worker is not touched. Returns how many were extended.
+ */
+export async function renewLeases(db: Executor, options: { owner: string; ids: readonly string[]; now: number; leaseUntil: number }): Promise<number> {
+  if (options.ids.length === 0) return 0;
+  const result = await db
+    .updateTable('outbox_jobs')
+    .set({ lease_until: options.leaseUntil, updated_at: options.now })
+    .where('id', 'in', [...options.ids])
+    .where('lease_owner', '=', options.owner)
+    .where('state', '=', 'pending')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /** Marks a leased job done; false when the lease was lost (another worker took it after it ran out). */
 export async function completeJob(db: Executor, job: { id: string; owner: string; now: number }): Promise<boolean> {
   const result = await db

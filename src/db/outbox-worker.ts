@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Database } from './database.js';
 import type { Trx } from './group-commit-writer.js';
 import { createGroupCommitWriter } from './group-commit-writer.js';
-import { claimDueJobs, completeJob, killJob, rescheduleJob } from './outbox-repository.js';
+import { claimDueJobs, completeJob, killJob, renewLeases, rescheduleJob } from './outbox-repository.js';
 import type { OutboxJob } from './outbox-repository.js';
 
 /** What became of one run of a job; `apply` writes its effects in the same transaction as the job's new state. */
@@ -47,7 +47,8 @@ const UNEXPECTED_FAILURE_BACKOFF_MS = 30_000;
  * Runs outbox jobs: claims due jobs in batches under a lease, runs them concurrently, and records
  * their outcomes through a group-commit writer (one transaction for many outcomes). A job is
  * at-least-once: if the process dies after the work but before the outcome commits, the lease
- * runs out and the job runs again.
+ * runs out and the job runs again. While a job runs, its lease is renewed every third of the lease,
+ * so a slow job is not taken by another worker while it is still in progress.
  */
 export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const { database, clock, logger } = options;
@@ -58,7 +59,9 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   const handlers = new Map(options.handlers.map((handler) => [handler.kind, handler]));
   const kinds = [...handlers.keys()];
   let running = 0;
+  const runningJobs = new Map<string, OutboxJob>();
   let isRunning = false;
+  let renewTimer: NodeJS.Timeout | null = null;
   let loopDone: Promise<void> = Promise.resolve();
   let wakeUp: (() => void) | null = null;
   let isWoken = false;
@@ -109,8 +112,24 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
     }
   }
 
+  /** A third of the lease: two renewals can fail (a database hiccup) before another worker may take the job. */
+  async function renewInFlightLeases(): Promise<void> {
+    const ids = [...runningJobs.keys()];
+    if (ids.length === 0) return;
+    try {
+      const now = clock.now();
+      // At most 500 ids per statement; a worker runs `concurrency` jobs at once, 64 by default.
+      for (let start = 0; start < ids.length; start += 500) {
+        await renewLeases(database.db, { owner, ids: ids.slice(start, start + 500), now, leaseUntil: now + leaseMs });
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'could not renew outbox leases; a job that outlives its lease may run twice');
+    }
+  }
+
   function dispatch(job: OutboxJob): void {
     running += 1;
+    runningJobs.set(job.id, job);
     const handler = handlers.get(job.kind)!;
     void handler
       .run(job)
@@ -122,6 +141,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       .catch(() => undefined)
       .finally(() => {
         running -= 1;
+        runningJobs.delete(job.id);
         wake();
       });
   }
@@ -153,13 +173,18 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       if (isRunning) return;
       isRunning = true;
       loopDone = loop();
+      renewTimer = setInterval(() => void renewInFlightLeases(), Math.max(1, Math.floor(leaseMs / 3)));
+      renewTimer.unref();
     },
     wake,
     async stop() {
       isRunning = false;
       wake();
       await loopDone;
+      // Leases keep being renewed while the last jobs finish.
       while (running > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      if (renewTimer) clearInterval(renewTimer);
+      renewTimer = null;
       await outcomes.close();
     },
     inFlight: () => running,

@@ -3,7 +3,10 @@ import { loadDatabaseConfig } from '../../src/config/load-config.js';
 import { createDatabase } from '../../src/db/database.js';
 import type { Database } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { claimDueJobs, completeJob, countJobs, enqueueJob, killJob, rescheduleJob } from '../../src/db/outbox-repository.js';
+import { claimDueJobs, completeJob, countJobs, enqueueJob, killJob, renewLeases, rescheduleJob } from '../../src/db/outbox-repository.js';
+import { createOutboxWorker } from '../../src/db/outbox-worker.js';
+import { systemClock } from '../../src/clock.js';
+import { createLogger } from '../../src/logger.js';
 import { dialects, missingPostgresMessage, postgresUrl } from '../support/databases.js';
 import type { TestDatabase } from '../support/databases.js';
 import { noteSkippedWhen } from '../support/skip-notice.js';
@@ -57,6 +60,50 @@ for (const dialect of dialects) {
       // The crashed worker's late outcome is refused: the job is no longer its to finish.
       expect(await completeJob(database.db, { id: firstClaim[0]!.id, owner: 'crashed-worker', now: 12_002 })).toBe(false);
       expect(await completeJob(database.db, { id: firstClaim[0]!.id, owner: 'other-worker', now: 12_002 })).toBe(true);
+    });
+
+    it('renews only the leases its owner still holds, so a slow job is not claimed twice', async () => {
+      testDatabase = await dialect.create();
+      const database = await open();
+      await enqueueJob(database.db, { kind: 'send-message', subjectId: 'slow', runAt: 1_000 });
+      await enqueueJob(database.db, { kind: 'send-message', subjectId: 'lost', runAt: 1_000 });
+      const claimed = await claimDueJobs(database.db, database.dialect, { owner: 'w1', now: 2_000, leaseUntil: 12_000, limit: 10, kinds: ['send-message'] });
+      // UPDATE … RETURNING gives no order on PostgreSQL.
+      const [slow, lost] = ['slow', 'lost'].map((subject) => claimed.find((job) => job.subject_id === subject));
+      // The second job's lease ran out and another worker took it.
+      await database.db.updateTable('outbox_jobs').set({ lease_owner: 'w2', lease_until: 40_000 }).where('id', '=', lost!.id).execute();
+      expect(await renewLeases(database.db, { owner: 'w1', ids: [slow!.id, lost!.id], now: 11_000, leaseUntil: 21_000 })).toBe(1);
+      const claim = (now: number) => claimDueJobs(database.db, database.dialect, { owner: 'w3', now, leaseUntil: now + 10_000, limit: 10, kinds: ['send-message'] });
+      expect(await claim(15_000)).toEqual([]);
+      expect((await claim(21_001)).map((job) => job.subject_id)).toEqual(['slow']);
+    });
+
+    it('a worker keeps the lease of a job that runs three times longer than the lease, and runs it once', async () => {
+      testDatabase = await dialect.create();
+      const database = await open();
+      const other = await open();
+      await enqueueJob(database.db, { kind: 'send-message', subjectId: 'slow', runAt: 0 });
+      const runs: string[] = [];
+      const slowHandler = (name: string) => ({
+        kind: 'send-message',
+        run: async () => {
+          runs.push(name);
+          await new Promise((resolve) => setTimeout(resolve, 900));
+          return { kind: 'done' as const };
+        },
+      });
+      const logger = createLogger('silent');
+      const workers = [
+        createOutboxWorker({ database, handlers: [slowHandler('first')], clock: systemClock, logger, leaseMs: 300, pollMs: 20 }),
+        createOutboxWorker({ database: other, handlers: [slowHandler('second')], clock: systemClock, logger, leaseMs: 300, pollMs: 20 }),
+      ];
+      workers[0]!.start();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      workers[1]!.start();
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      await Promise.all(workers.map((worker) => worker.stop()));
+      expect(runs).toEqual(['first']);
+      expect((await countJobs(database.db)).done).toBe(1);
     });
 
     it('reschedules with or without counting an attempt, and keeps dead jobs with their reason', async () => {
