@@ -92,7 +92,7 @@ export async function buildRampart({ config, logger, clock = systemClock, runWor
     });
     const keys = createKeyStore({ kms, cache });
     const index = createBlindIndex(await keys.loadIndexRootKey(database.db));
-    const auditSigner = await loadAuditSigner({ db: database.db, signingKey: await keys.loadAuditSigningKey(database.db), logger });
+    const auditSigner = await loadAuditSigner({ db: database.db, kms, logger, clock });
     const audit = createAuditLog({ db: database.db, dialect: database.dialect, signer: auditSigner, clock, logger: logger.child({ component: 'audit' }) });
     audit.startCheckpointer({ intervalMs: 60_000 });
     // After everything that may still append (app, workers, ingress writer), before the KMS and database.

@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import type { DatabaseSchema } from '../db/database-schema.js';
 import type { StoredAuditEntry } from './audit-repository.js';
 import { createStoredNodeSource, listAuditEntries, readAuditHead, readLatestCheckpoint } from './audit-repository.js';
+import { listSigningKeys } from './audit-signing-keys.js';
 import { listCoveringNodes } from './merkle-node.js';
 import { resolveProofPlan } from './merkle-tree.js';
 
@@ -31,7 +32,16 @@ export async function* streamAuditExport(db: Kysely<DatabaseSchema>, { since = 0
   }
   const checkpoint = await readLatestCheckpoint(db, end);
   if (checkpoint) {
-    yield JSON.stringify({ type: 'checkpoint', treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash.toString('base64'), note: checkpoint.note });
+    const key = (await listSigningKeys(db)).find((candidate) => candidate.version === checkpoint.signingKeyVersion);
+    yield JSON.stringify({
+      type: 'checkpoint',
+      treeSize: checkpoint.treeSize,
+      rootHash: checkpoint.rootHash.toString('base64'),
+      note: checkpoint.note,
+      // Which key signed it, as the database lists it: a reader checks the note with the keys they pinned.
+      signingKeyVersion: checkpoint.signingKeyVersion,
+      verifierKey: key?.verifierKey ?? null,
+    });
   }
 }
 

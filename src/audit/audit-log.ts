@@ -17,14 +17,16 @@ import type { AuditEntryInput } from './audit-entry.js';
 import { assertValidAuditEntry } from './audit-entry.js';
 import type { StoredAuditEntry, StoredCheckpoint } from './audit-repository.js';
 import { createStoredNodeSource, listAuditEntries, readAuditHead, readLatestCheckpoint } from './audit-repository.js';
+import type { AuditSigner } from './audit-signer.js';
+import type { SigningKeyRecord } from './audit-signing-keys.js';
+import { listSigningKeys } from './audit-signing-keys.js';
 import { computeFrontierRoot, createConsistencyProof, createInclusionProof } from './merkle-tree.js';
-import type { NoteSigner } from './signed-note.js';
 
 export interface AuditLogOptions {
   db: Db;
   dialect: DialectName;
-  /** Signs checkpoints; null in a process that only appends. */
-  signer: NoteSigner | null;
+  /** Signs checkpoints with the current key version; null in a process that only appends. */
+  signer: AuditSigner | null;
   clock: Clock;
   logger: Logger;
   /** Entries committed in one transaction at most (default 256). */
@@ -96,13 +98,13 @@ export function createAuditLog({ db, dialect, signer, clock, logger, maxBatch = 
     return { size: head.size, rootHash: computeFrontierRoot(head.frontier) };
   }
 
-  function requireSigner(): NoteSigner {
+  function requireSigner(): AuditSigner {
     if (!signer) throw new AppError('INTERNAL', 'This audit log was built without a checkpoint signer.');
     return signer;
   }
 
   function startCheckpointing({ intervalMs = 60_000 }: { intervalMs?: number } = {}): Checkpointer {
-    const started = startCheckpointer({ db, signer: requireSigner(), clock, logger }, { intervalMs });
+    const started = startCheckpointer({ db, dialect, signer: requireSigner(), clock, logger }, { intervalMs });
     checkpointers.add(started);
     return {
       signNow: started.signNow,
@@ -124,10 +126,19 @@ export function createAuditLog({ db, dialect, signer, clock, logger, maxBatch = 
     listEntries: (fromSeq: number, limit: number): Promise<StoredAuditEntry[]> => listAuditEntries(db, { fromSeq, limit: Math.min(Math.max(limit, 1), 1_000) }),
     readLatestCheckpoint: (): Promise<StoredCheckpoint | null> => readLatestCheckpoint(db),
     /** On demand: signs now if the tree grew since the latest checkpoint. */
-    signCheckpoint: (): Promise<StoredCheckpoint | null> => signCheckpointIfGrown({ db, signer: requireSigner(), clock }),
+    signCheckpoint: (): Promise<StoredCheckpoint | null> => signCheckpointIfGrown({ db, dialect, signer: requireSigner(), clock }),
     startCheckpointer: startCheckpointing,
-    /** The verifier key to hand to witnesses (null without a signer). */
-    verifierKey: signer?.verifierKey ?? null,
+    /** The current key's verifier key, to hand to witnesses (null without a signer); changes when the key is rotated. */
+    get verifierKey(): string | null {
+      return signer?.current().signer.verifierKey ?? null;
+    },
+    /**
+     * Every key version's verifier key as the KMS vouches for it (each private key unwrapped), oldest
+     * first: what this process's own verifications pin. Null without a signer.
+     */
+    listTrustedVerifierKeys: async (): Promise<string[] | null> => (signer ? signer.listVerifierKeys() : null),
+    /** The signing key versions as the database lists them (for display: verifiers pin their own copies). */
+    listSigningKeys: (): Promise<SigningKeyRecord[]> => listSigningKeys(db),
     /**
      * Stops the checkpointers, lets queued appends commit, and then (when a checkpointer was
      * running) signs a last checkpoint, so a stopped gateway leaves no entry unsigned.
@@ -138,7 +149,7 @@ export function createAuditLog({ db, dialect, signer, clock, logger, maxBatch = 
       checkpointers.clear();
       await writer.close();
       if (wasCheckpointing && signer) {
-        await signCheckpointIfGrown({ db, signer, clock }).catch((error: unknown) => logger.error({ err: error }, 'the final audit checkpoint was not signed'));
+        await signCheckpointIfGrown({ db, dialect, signer, clock }).catch((error: unknown) => logger.error({ err: error }, 'the final audit checkpoint was not signed'));
       }
     },
   };

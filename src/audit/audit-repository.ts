@@ -30,6 +30,8 @@ export interface StoredCheckpoint {
   readonly rootHash: Buffer;
   readonly note: string;
   readonly createdAt: number;
+  /** The signing key version the row names (null only on a row that predates key versions and had no key). */
+  readonly signingKeyVersion: number | null;
 }
 
 // 15 columns a row: 400 rows stay well below SQLite's and PostgreSQL's bound-parameter limits.
@@ -87,6 +89,11 @@ export async function ensureAuditOrigin(db: Executor, candidate: string): Promis
   await db.updateTable('audit_head').set({ origin: candidate }).where('id', '=', 1).where('origin', 'is', null).execute();
   const head = await readAuditHead(db);
   return head.origin as string;
+}
+
+/** Publishes a rotated key's verifier key (inside the rotation's transaction). */
+export async function replacePublishedVerifierKey(trx: Executor, verifierKey: string): Promise<void> {
+  await trx.updateTable('audit_head').set({ verifier_key: verifierKey }).where('id', '=', 1).execute();
 }
 
 /** Stores the verifier key if none is stored yet; returns the one stored. */
@@ -207,7 +214,13 @@ export async function listCheckpoints(db: Executor, { afterSize, limit }: { afte
 export async function insertCheckpoint(db: Executor, checkpoint: StoredCheckpoint): Promise<void> {
   await db
     .insertInto('audit_checkpoints')
-    .values({ tree_size: checkpoint.treeSize, root_hash: checkpoint.rootHash, note: checkpoint.note, created_at: checkpoint.createdAt })
+    .values({
+      tree_size: checkpoint.treeSize,
+      root_hash: checkpoint.rootHash,
+      note: checkpoint.note,
+      created_at: checkpoint.createdAt,
+      signing_key_version: checkpoint.signingKeyVersion,
+    })
     .onConflict((conflict) => conflict.column('tree_size').doNothing())
     .execute();
 }
@@ -263,5 +276,11 @@ function fromEntryRow(row: Selectable<AuditEntryTable>): StoredAuditEntry {
 }
 
 function fromCheckpointRow(row: Selectable<AuditCheckpointTable>): StoredCheckpoint {
-  return { treeSize: Number(row.tree_size), rootHash: row.root_hash, note: row.note, createdAt: Number(row.created_at) };
+  return {
+    treeSize: Number(row.tree_size),
+    rootHash: row.root_hash,
+    note: row.note,
+    createdAt: Number(row.created_at),
+    signingKeyVersion: row.signing_key_version === null ? null : Number(row.signing_key_version),
+  };
 }

@@ -12,11 +12,15 @@ export type AuditRejectionReason =
   | 'node-missing'
   /** A stored subtree differs from the hash of its entries: the entry or the node table was changed. */
   | 'node-mismatch'
-  /** No usable verifier key: none given, none (or a malformed one) stored. */
+  /** No usable verifier key: none given, none (or only malformed ones) stored. */
   | 'no-verifier-key'
+  /** A checkpoint is signed by no trusted key: a made-up key, or one the verifier did not pin (an older version). */
+  | 'checkpoint-key-untrusted'
+  /** A checkpoint is signed by a key that was already retired at that point of the log. */
+  | 'checkpoint-key-retired'
   /** A checkpoint's signature, origin or format fails (a forged or altered checkpoint). */
   | 'checkpoint-invalid'
-  /** The checkpoint row's size or root columns disagree with its signed note. */
+  /** The checkpoint row's size, root or signing key version disagrees with its signed note. */
   | 'checkpoint-row-mismatch'
   /** The entries' root at a checkpoint's size is not the signed root: history before it was rewritten. */
   | 'checkpoint-root-mismatch'
@@ -30,7 +34,7 @@ export type AuditRejectionReason =
   | 'entry-outside-sequence'
   /** More or fewer stored nodes than a tree of this size has. */
   | 'unexpected-nodes'
-  /** The verifier key in the database is not the one the verifier pinned. */
+  /** The verifier key the database publishes is not one the verifier pinned (or not its own current key). */
   | 'verifier-key-replaced';
 
 export interface AuditFinding {
@@ -42,8 +46,9 @@ export interface AuditFinding {
 
 export type LatestCheckpoint = StoredCheckpoint;
 
-export interface TrustedKey {
-  readonly verifierKey: string;
-  /** `given`: pinned by the caller. `database`: read from `audit_head`, which a database writer could replace. */
+export interface TrustedKeys {
+  /** Every key a checkpoint may be signed by, oldest first when read from the database. */
+  readonly verifierKeys: readonly string[];
+  /** `given`: pinned by the caller. `database`: read from `audit_signing_keys`, which a database writer could replace. */
   readonly source: 'given' | 'database';
 }

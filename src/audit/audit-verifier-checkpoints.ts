@@ -1,35 +1,38 @@
 /**
  * The checkpoints side of the verification walk: checkpoints are read in pages, in size order, and
- * each is checked when the entry walk reaches its size: signature and origin under the trusted key,
- * the row against its note, the recomputed root against the signed one, and a consistency proof
- * (from the stored nodes, as a witness would get it) from the checkpoint before.
+ * each is checked when the entry walk reaches its size: signature and origin under the trusted key
+ * its note names (audit-verifier-keys.ts), the row against its note, the key not retired there, the
+ * recomputed root against the signed one, and a consistency proof (from the stored nodes, as a
+ * witness would get it) from the checkpoint before.
  */
 import type { Kysely } from 'kysely';
 import type { DatabaseSchema } from '../db/database-schema.js';
 import type { StoredCheckpoint } from './audit-repository.js';
 import { createStoredNodeSource, listCheckpoints } from './audit-repository.js';
 import type { AuditFinding, LatestCheckpoint } from './audit-verdict.js';
-import { verifyCheckpoint } from './checkpoint.js';
+import type { KeyTrust, KnownKey, OpenedCheckpoint } from './audit-verifier-keys.js';
 import type { Checkpoint } from './checkpoint.js';
 import { areHashesEqual, computeFrontierRoot, createConsistencyProof, verifyConsistencyProof } from './merkle-tree.js';
 import type { MerkleFrontier } from './merkle-tree.js';
-import type { NoteVerifierKey } from './signed-note.js';
 
 export interface CheckpointWalk {
   /** Checks every checkpoint of exactly the frontier's size (and flags any the walk has passed). */
-  checkAt(frontier: MerkleFrontier, keyProblem: string | null): Promise<AuditFinding | null>;
+  checkAt(frontier: MerkleFrontier): Promise<AuditFinding | null>;
   /** A checkpoint beyond the log's end: the log was truncated (or the checkpoint is forged). */
   judgeBeyond(checkpoint: StoredCheckpoint, size: number): AuditFinding;
   checkedCount(): number;
   latest(): LatestCheckpoint | null;
 }
 
-export function createCheckpointWalk(db: Kysely<DatabaseSchema>, key: NoteVerifierKey | null, pageSize: number): CheckpointWalk {
+export function createCheckpointWalk(db: Kysely<DatabaseSchema>, trust: KeyTrust, pageSize: number): CheckpointWalk {
   const nodes = createStoredNodeSource(db);
   let buffered: StoredCheckpoint[] = [];
   let afterSize = Number.MIN_SAFE_INTEGER;
   let isExhausted = false;
   let previous: Checkpoint | null = null;
+  let previousKey: { key: KnownKey; size: number } | null = null;
+  /** Keys that handed over to a later one: they never sign again, whatever the key table says. */
+  const retiredKeys = new Set<string>();
   let latest: StoredCheckpoint | null = null;
   let checked = 0;
 
@@ -42,21 +45,37 @@ export function createCheckpointWalk(db: Kysely<DatabaseSchema>, key: NoteVerifi
     return buffered[0];
   }
 
-  function open(row: StoredCheckpoint, keyProblem: string | null): Checkpoint | AuditFinding {
-    const at = { checkpointSize: row.treeSize };
-    if (!key) return { reason: 'no-verifier-key', sequence: null, ...at, detail: `checkpoint ${row.treeSize} cannot be checked: ${keyProblem ?? 'no key'}` };
-    const verdict = verifyCheckpoint(row.note, { origin: key.name, verifierKey: key });
-    if (!verdict.isValid) return { reason: 'checkpoint-invalid', sequence: null, ...at, detail: `checkpoint ${row.treeSize}: ${verdict.reason}: ${verdict.detail}` };
-    const signed = verdict.checkpoint;
+  function open(row: StoredCheckpoint): OpenedCheckpoint | AuditFinding {
+    const opened = trust.open(row);
+    if ('reason' in opened) return opened;
+    const signed = opened.checkpoint;
     if (signed.size !== row.treeSize || !areHashesEqual(signed.rootHash, row.rootHash)) {
-      return { reason: 'checkpoint-row-mismatch', sequence: null, ...at, detail: `checkpoint row ${row.treeSize} does not match its signed note (size ${signed.size})` };
+      return { reason: 'checkpoint-row-mismatch', sequence: null, checkpointSize: row.treeSize, detail: `checkpoint row ${row.treeSize} does not match its signed note (size ${signed.size})` };
     }
-    return signed;
+    return opened;
   }
 
-  async function checkOne(row: StoredCheckpoint, frontier: MerkleFrontier, keyProblem: string | null): Promise<AuditFinding | null> {
-    const opened = open(row, keyProblem);
-    if ('reason' in opened) return opened;
+  /** Keys take over in turn: once a checkpoint is signed by a newer key, the older one signs no later checkpoint. */
+  function checkHandover(row: StoredCheckpoint, signedBy: KnownKey): AuditFinding | null {
+    if (previousKey && previousKey.key.text !== signedBy.text) retiredKeys.add(previousKey.key.text);
+    if (retiredKeys.has(signedBy.text)) {
+      return {
+        reason: 'checkpoint-key-retired',
+        sequence: null,
+        checkpointSize: row.treeSize,
+        detail: `checkpoint ${row.treeSize} is signed by ${trust.describe(signedBy)}, which had already handed over to another key (checkpoint ${previousKey?.size ?? 0} and before)`,
+      };
+    }
+    previousKey = { key: signedBy, size: row.treeSize };
+    return null;
+  }
+
+  async function checkOne(row: StoredCheckpoint, frontier: MerkleFrontier): Promise<AuditFinding | null> {
+    const trusted = open(row);
+    if ('reason' in trusted) return trusted;
+    const handover = checkHandover(row, trusted.signedBy);
+    if (handover) return handover;
+    const opened = trusted.checkpoint;
     const from = previous?.size ?? 0;
     if (!areHashesEqual(computeFrontierRoot(frontier), opened.rootHash)) {
       return {
@@ -93,19 +112,19 @@ export function createCheckpointWalk(db: Kysely<DatabaseSchema>, key: NoteVerifi
   }
 
   return {
-    async checkAt(frontier, keyProblem) {
+    async checkAt(frontier) {
       for (let next = await peek(); next !== undefined && next.treeSize <= frontier.size; next = await peek()) {
         buffered.shift();
         if (next.treeSize < frontier.size) {
           return { reason: 'checkpoint-invalid', sequence: null, checkpointSize: next.treeSize, detail: `checkpoint of size ${next.treeSize} is not a tree size` };
         }
-        const finding = await checkOne(next, frontier, keyProblem);
+        const finding = await checkOne(next, frontier);
         if (finding) return finding;
       }
       return null;
     },
     judgeBeyond(beyond, size) {
-      const opened = open(beyond, 'no verifier key');
+      const opened = open(beyond);
       if ('reason' in opened) return opened;
       return {
         reason: 'log-truncated',

@@ -4,27 +4,31 @@
  * hashes, the frontier, every stored subtree, the root at each checkpoint) and trusts nothing the
  * database says about itself except as something to compare against. Like the Merkle verifiers it
  * returns a verdict and never throws on what it reads; it throws only on its own configuration
- * (a malformed `verifierKey`) or when the database cannot be read.
+ * (a malformed or empty `verifierKeys`) or when the database cannot be read.
  */
 import type { Kysely } from 'kysely';
 import type { DatabaseSchema } from '../db/database-schema.js';
 import { hashAuditRecord } from './audit-entry-encoding.js';
 import type { StoredAuditEntry } from './audit-repository.js';
 import { listAuditEntries, listNodesCompletedBetween, readRawAuditHead } from './audit-repository.js';
+import { listSigningKeys } from './audit-signing-keys.js';
 import { createCheckpointWalk } from './audit-verifier-checkpoints.js';
 import type { CheckpointWalk } from './audit-verifier-checkpoints.js';
 import { checkLogEnd } from './audit-verifier-end.js';
-import type { AuditFinding, AuditRejectionReason, LatestCheckpoint, TrustedKey } from './audit-verdict.js';
+import { createKeyTrust } from './audit-verifier-keys.js';
+import type { AuditFinding, AuditRejectionReason, LatestCheckpoint, TrustedKeys } from './audit-verdict.js';
 import { areHashesEqual, appendLeafHash, createEmptyFrontier } from './merkle-tree.js';
 import type { MerkleFrontier, MerkleNode } from './merkle-tree.js';
-import type { NoteVerifierKey } from './signed-note.js';
 import { parseNoteVerifierKey } from './signed-note.js';
 
-export type { AuditRejectionReason, LatestCheckpoint, TrustedKey } from './audit-verdict.js';
+export type { AuditRejectionReason, LatestCheckpoint, TrustedKeys } from './audit-verdict.js';
 
 export interface VerifyAuditLogOptions {
-  /** The verifier key to trust (`<name>+<hex>+<base64>`), pinned out of band. Without it the key stored in the database is used. */
-  verifierKey?: string;
+  /**
+   * The verifier keys to trust (`<name>+<hex>+<base64>`), pinned out of band: every version whose
+   * checkpoints should verify. Without them the keys the database lists are used.
+   */
+  verifierKeys?: readonly string[];
   /** Entries read per query (default 1 000). */
   pageSize?: number;
 }
@@ -32,7 +36,7 @@ export interface VerifyAuditLogOptions {
 interface VerdictCounts {
   readonly entriesChecked: number;
   readonly checkpointsChecked: number;
-  readonly trustedKey: TrustedKey | null;
+  readonly trustedKeys: TrustedKeys | null;
 }
 
 export type AuditVerdict =
@@ -47,15 +51,21 @@ export type AuditVerdict =
       readonly detail: string;
     });
 
-/** Throws RangeError when `verifierKey` is given but malformed (a usage error, not a verdict). */
+/** Throws RangeError when `verifierKeys` is given but empty or holds a malformed key (a usage error, not a verdict). */
 export async function verifyAuditLog(db: Kysely<DatabaseSchema>, options: VerifyAuditLogOptions = {}): Promise<AuditVerdict> {
   const pageSize = options.pageSize ?? 1_000;
-  const given = options.verifierKey === undefined ? undefined : parseNoteVerifierKey(options.verifierKey);
-  const head = await readRawAuditHead(db);
-  const trusted = chooseTrustedKey(options.verifierKey, given, head?.verifier_key ?? null);
-  const checkpoints = createCheckpointWalk(db, trusted.key, pageSize);
+  const given = options.verifierKeys;
+  if (given?.length === 0) throw new RangeError('give at least one verifier key, or none to trust the database\'s');
+  for (const key of given ?? []) parseNoteVerifierKey(key);
+  // The head and the key table as they stood together: a rotation during the walk is judged like any later append.
+  const { head, signingKeys } = await db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => ({ head: await readRawAuditHead(trx), signingKeys: await listSigningKeys(trx) }));
+  const trust = createKeyTrust({ given, stored: signingKeys });
+  const checkpoints = createCheckpointWalk(db, trust, pageSize);
   const walk = { frontier: createEmptyFrontier(), entriesChecked: 0 };
-  const counts = (): VerdictCounts => ({ entriesChecked: walk.entriesChecked, checkpointsChecked: checkpoints.checkedCount(), trustedKey: trusted.description });
+  const counts = (): VerdictCounts => ({ entriesChecked: walk.entriesChecked, checkpointsChecked: checkpoints.checkedCount(), trustedKeys: trust.description });
   const fail = (finding: AuditFinding): AuditVerdict => ({ isIntact: false, checkpointSize: null, ...finding, ...counts() });
 
   // The walk covers the log as the head stood at the start; a live gateway's later appends are
@@ -63,14 +73,14 @@ export async function verifyAuditLog(db: Kysely<DatabaseSchema>, options: Verify
   const snapshotSize = Number(head?.size ?? 0);
   for (;;) {
     const entries = await listAuditEntries(db, { fromSeq: walk.frontier.size, limit: pageSize, beforeSeq: snapshotSize });
-    const finding = await checkPage(db, entries, walk, checkpoints, trusted.problem);
+    const finding = await checkPage(db, entries, walk, checkpoints);
     if (finding) return fail(finding);
     if (entries.length < pageSize) break;
   }
   const finding =
-    (await checkpoints.checkAt(walk.frontier, trusted.problem)) ??
+    (await checkpoints.checkAt(walk.frontier)) ??
     (await checkLogEnd(db, { snapshotHead: head, frontier: walk.frontier, judgeCheckpointBeyond: checkpoints.judgeBeyond })) ??
-    checkStoredKey(given, head?.verifier_key ?? null);
+    trust.checkPublishedKeys(head?.verifier_key ?? null);
   if (finding) return fail(finding);
   return { isIntact: true, latestCheckpoint: checkpoints.latest(), ...counts() };
 }
@@ -81,12 +91,11 @@ async function checkPage(
   entries: readonly StoredAuditEntry[],
   walk: { frontier: MerkleFrontier; entriesChecked: number },
   checkpoints: CheckpointWalk,
-  keyProblem: string | null,
 ): Promise<AuditFinding | null> {
   const start = walk.frontier.size;
   const stored = new Map((await listNodesCompletedBetween(db, start, start + entries.length)).map((node) => [nodeKey(node), node.hash]));
   for (const entry of entries) {
-    const atCheckpoint = await checkpoints.checkAt(walk.frontier, keyProblem);
+    const atCheckpoint = await checkpoints.checkAt(walk.frontier);
     if (atCheckpoint) return atCheckpoint;
     const expected = walk.frontier.size;
     if (entry.seq !== expected) {
@@ -122,35 +131,4 @@ function rehashEntry(entry: StoredAuditEntry): Buffer | null {
 
 function nodeKey(node: Pick<MerkleNode, 'level' | 'index'>): string {
   return `${node.level}/${node.index}`;
-}
-
-interface TrustChoice {
-  key: NoteVerifierKey | null;
-  description: TrustedKey | null;
-  /** Why checkpoints cannot be checked, when no usable key exists. */
-  problem: string | null;
-}
-
-function chooseTrustedKey(givenText: string | undefined, given: NoteVerifierKey | undefined, storedText: string | null): TrustChoice {
-  if (given && givenText !== undefined) return { key: given, description: { verifierKey: givenText, source: 'given' }, problem: null };
-  if (storedText === null) return { key: null, description: null, problem: 'no verifier key is stored and none was given' };
-  try {
-    return { key: parseNoteVerifierKey(storedText), description: { verifierKey: storedText, source: 'database' }, problem: null };
-  } catch {
-    return { key: null, description: null, problem: 'the verifier key stored in the database is malformed' };
-  }
-}
-
-/** The key a verifier pinned must be the one the database publishes; a replaced one is evidence of tampering. */
-function checkStoredKey(given: NoteVerifierKey | undefined, storedText: string | null): AuditFinding | null {
-  if (!given || storedText === null) return null;
-  let stored: NoteVerifierKey | null = null;
-  try {
-    stored = parseNoteVerifierKey(storedText);
-  } catch {
-    // A malformed stored key is as replaced as a well-formed foreign one.
-  }
-  const isSame = stored !== null && stored.name === given.name && stored.publicKey.equals(given.publicKey);
-  if (isSame) return null;
-  return { reason: 'verifier-key-replaced', sequence: null, detail: 'the verifier key stored in the database is not the one given: it was replaced' };
 }

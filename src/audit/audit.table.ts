@@ -40,7 +40,7 @@ export interface AuditHeadTable {
   frontier: Buffer;
   /** `rampart/<deployment id>/audit`; set when the signing key is first loaded. */
   origin: string | null;
-  /** The checkpoint verifier key, published for convenience: verifiers should pin their own copy. */
+  /** The current signing key's verifier key, published for convenience: verifiers should pin their own copies. */
   verifier_key: string | null;
   updated_at: number;
 }
@@ -51,6 +51,23 @@ export interface AuditCheckpointTable {
   /** The C2SP signed note, byte for byte as signed. */
   note: string;
   created_at: number;
+  /** The `audit_signing_keys` version that signed it (its note's signature line names the same key). */
+  signing_key_version: number | null;
+}
+
+/**
+ * The checkpoint signing keys over the log's life (migration `2026-11-23-007-audit-signing-keys`).
+ * The private keys are in `key_material`, wrapped by the KMS (`audit-checkpoint-signing` for
+ * version 1, `audit-checkpoint-signing-v<N>` after). Exactly one row is current (not retired).
+ */
+export interface AuditSigningKeyTable {
+  version: number;
+  /** `<origin>+<key id>+<key>`; null only for a carried-over key until Rampart's next start fills it in. */
+  verifier_key: string | null;
+  created_at: number;
+  retired_at: number | null;
+  /** The tree size of the first checkpoint its successor signed: every checkpoint this key signed is smaller. */
+  retired_at_tree_size: number | null;
 }
 
 export interface AuditTables {
@@ -58,4 +75,5 @@ export interface AuditTables {
   audit_nodes: AuditNodeTable;
   audit_head: AuditHeadTable;
   audit_checkpoints: AuditCheckpointTable;
+  audit_signing_keys: AuditSigningKeyTable;
 }

@@ -126,14 +126,25 @@ export function signNote(text: string, signers: readonly NoteSigner[]): string {
   return `${text}\n${signers.map((signer) => signer.createSignatureLine(text)).join('')}`;
 }
 
+/** One signature line, as written: the key it names and the signature, not yet checked. */
+export interface NoteSignatureLine {
+  readonly keyName: string;
+  /** The 4-byte key id (the C2SP key hash). */
+  readonly keyId: Buffer;
+  readonly signature: Buffer;
+}
+
+export type NoteFraming =
+  | { readonly isValid: true; readonly text: string; readonly signatures: readonly NoteSignatureLine[] }
+  | { readonly isValid: false; readonly reason: NoteRejectionReason; readonly detail: string };
+
 /**
- * Checks the note's framing and the required key's signature, and only then returns its text.
- * Lines from other keys (witness cosignatures, a rotated key) are ignored, as the spec requires,
- * but must still be well-formed.
+ * Checks the note's framing and splits it into its text and its signature lines, checking no
+ * signature: how a verifier holding several keys learns which ones a note names.
  */
-export function openSignedNote(note: string | Uint8Array, key: NoteVerifierKey): NoteVerdict {
+export function readSignedNote(note: string | Uint8Array): NoteFraming {
   const decoded = decodeNoteText(note);
-  if (!decoded.isValid) return decoded;
+  if (!decoded.isValid) return reject(decoded.reason, decoded.detail);
   const content = decoded.text;
   if (CONTROL_CHARACTER.test(content)) return reject('note-has-control-characters', 'notes may contain no control character but newline');
   if (!content.endsWith('\n')) return reject('note-malformed', 'a note ends with a newline');
@@ -143,27 +154,38 @@ export function openSignedNote(note: string | Uint8Array, key: NoteVerifierKey):
   const lines = content.slice(separator + 2, -1).split('\n');
   if (lines.length === 1 && lines[0] === '') return reject('note-malformed', 'no signature lines');
   if (lines.length > MAX_NOTE_SIGNATURES) return reject('too-many-signatures', `more than ${MAX_NOTE_SIGNATURES} signatures`);
-  return checkSignatureLines(text, lines, key);
-}
-
-function checkSignatureLines(text: string, lines: readonly string[], key: NoteVerifierKey): NoteVerdict {
-  const message = Buffer.from(text, 'utf8');
-  let hasVerified = false;
+  const signatures: NoteSignatureLine[] = [];
   for (const [position, line] of lines.entries()) {
     const match = SIGNATURE_LINE.exec(line);
     const signature = match === null ? undefined : decodeCanonicalBase64(match[2] as string);
     if (match === null || signature === undefined || signature.length <= KEY_ID_LENGTH) {
       return reject('signature-line-malformed', `signature line ${position + 1} is malformed`);
     }
-    const isRequiredKey = match[1] === key.name && signature.subarray(0, KEY_ID_LENGTH).equals(key.keyId);
+    signatures.push({ keyName: match[1] as string, keyId: signature.subarray(0, KEY_ID_LENGTH), signature: signature.subarray(KEY_ID_LENGTH) });
+  }
+  return { isValid: true, text, signatures };
+}
+
+/**
+ * Checks the note's framing and the required key's signature, and only then returns its text.
+ * Lines from other keys (witness cosignatures, a rotated key) are ignored, as the spec requires,
+ * but must still be well-formed.
+ */
+export function openSignedNote(note: string | Uint8Array, key: NoteVerifierKey): NoteVerdict {
+  const framed = readSignedNote(note);
+  if (!framed.isValid) return framed;
+  const message = Buffer.from(framed.text, 'utf8');
+  let hasVerified = false;
+  for (const line of framed.signatures) {
+    const isRequiredKey = line.keyName === key.name && line.keyId.equals(key.keyId);
     if (!isRequiredKey) continue;
     if (hasVerified) return reject('duplicate-signature', `key ${key.name} signed more than once`);
-    if (!verifyEd25519Signature(key.publicKey, message, signature.subarray(KEY_ID_LENGTH))) {
+    if (!verifyEd25519Signature(key.publicKey, message, line.signature)) {
       return reject('signature-invalid', `signature by ${key.name} does not verify`);
     }
     hasVerified = true;
   }
-  return hasVerified ? { isValid: true, text } : reject('no-signature-from-key', `no signature by ${key.name}`);
+  return hasVerified ? { isValid: true, text: framed.text } : reject('no-signature-from-key', `no signature by ${key.name}`);
 }
 
 function decodeNoteText(note: string | Uint8Array): NoteVerdict {
@@ -202,6 +224,8 @@ function isWellFormedText(text: string): boolean {
   return Buffer.from(text, 'utf8').toString('utf8') === text;
 }
 
-function reject(reason: NoteRejectionReason, detail: string): NoteVerdict {
+type NoteRejection = { readonly isValid: false; readonly reason: NoteRejectionReason; readonly detail: string };
+
+function reject(reason: NoteRejectionReason, detail: string): NoteRejection {
   return { isValid: false, reason, detail };
 }

@@ -38,7 +38,10 @@ const KEY_MATERIAL_CONTEXTS: Readonly<Record<string, WrapContext>> = {
 
 /** The wrap context of a `key_material` row; null for a purpose this version of Rampart does not know. */
 export function keyMaterialWrapContext(purpose: string): WrapContext | null {
-  return Object.hasOwn(KEY_MATERIAL_CONTEXTS, purpose) ? (KEY_MATERIAL_CONTEXTS[purpose] ?? null) : null;
+  if (Object.hasOwn(KEY_MATERIAL_CONTEXTS, purpose)) return KEY_MATERIAL_CONTEXTS[purpose] ?? null;
+  // Audit signing keys after a rotation (src/audit/audit-signing-keys.ts): each wrapped under its own purpose.
+  if (/^audit-checkpoint-signing-v[1-9][0-9]{0,9}$/.test(purpose)) return { purpose: 'signing-key', keyId: purpose, contactId: '' };
+  return null;
 }
 
 /**

@@ -7,12 +7,13 @@ import { createAuditLog } from '../../src/audit/audit-log.js';
 import { verifyCheckpoint } from '../../src/audit/checkpoint.js';
 import { appendLeafHash, computeFrontierRoot, createEmptyFrontier, restoreFrontier } from '../../src/audit/merkle-tree.js';
 import { parseNoteVerifierKey } from '../../src/audit/signed-note.js';
-import { registerAuditCommand, runAuditCheckpoint, runAuditExport, runAuditVerify } from '../../src/cli/audit-command.js';
+import { registerAuditCommand, runAuditCheckpoint, runAuditExport, runAuditRotateKey, runAuditVerify } from '../../src/cli/audit-command.js';
 import type { AuditCommandIo } from '../../src/cli/audit-command.js';
 import type { Database } from '../../src/db/database.js';
 import { dialects, missingPostgresMessage, postgresUrl } from '../support/databases.js';
 import { noteSkippedWhen } from '../support/skip-notice.js';
 import { conversationRead, createTestClock, databaseEnv, openDatabase, silentLogger, useAuditDatabase } from './support/audit-fixture.js';
+import { rewriteAllHashes } from './support/tampering.js';
 
 noteSkippedWhen(postgresUrl === undefined, 'rampart audit commands on postgres', missingPostgresMessage);
 
@@ -146,7 +147,7 @@ for (const dialect of dialects) {
     it('verify exits 0 on an intact log and says which key it trusted', async () => {
       const { env, verifierKey } = await deployment(5);
       const pinned = captureIo(env);
-      expect(await runAuditVerify({ verifierKey }, pinned.io)).toBe(0);
+      expect(await runAuditVerify({ verifierKeys: [verifierKey] }, pinned.io)).toBe(0);
       expect(pinned.output.stdout).toContain('audit log intact: 5 entries and 1 checkpoint checked');
       expect(pinned.output.stdout).toContain('latest checkpoint: 5 entries');
       expect(pinned.output.stdout).toContain(`trusted verifier key (given with --verifier-key): ${verifierKey}`);
@@ -159,14 +160,14 @@ for (const dialect of dialects) {
       const { env, verifierKey } = await deployment(5);
       await database!.db.updateTable('audit_entries').set({ action: 'conversation.reply' }).where('seq', '=', 2).execute();
       const { io, output } = captureIo(env);
-      expect(await runAuditVerify({ verifierKey }, io)).toBe(1);
+      expect(await runAuditVerify({ verifierKeys: [verifierKey] }, io)).toBe(1);
       expect(output.stdout).toContain('audit log NOT intact: first bad entry 2 (leaf-hash-mismatch)');
     });
 
     it('verify exits 2 for a malformed verifier key or an invalid configuration, without a verdict', async () => {
       const { env } = await deployment(1);
       const badKey = captureIo(env);
-      expect(await runAuditVerify({ verifierKey: 'rampart+zz+abc' }, badKey.io)).toBe(2);
+      expect(await runAuditVerify({ verifierKeys: ['rampart+zz+abc'] }, badKey.io)).toBe(2);
       expect(badKey.output.stdout).toBe('');
       const badConfig = captureIo({ ...env, RAMPART_DATABASE_URL: 'mysql://localhost/rampart' });
       expect(await runAuditVerify({}, badConfig.io)).toBe(2);
@@ -203,6 +204,50 @@ for (const dialect of dialects) {
       await expect(program.parseAsync(['node', 'rampart', 'audit', 'verify', '--no-such-option'])).rejects.toMatchObject({ code: 2 });
     });
 
+    it('rotate-key signs a checkpoint with a new key at once and prints it; verify passes with both keys pinned and names the old checkpoints with only the new one', async () => {
+      const { env, verifierKey: oldKey } = await deployment(4);
+      const rotation = captureIo(env);
+      expect(await runAuditRotateKey({}, rotation.io)).toBe(0);
+      const newKey = /^new verifier key: (\S+)$/m.exec(rotation.output.stdout)?.[1] as string;
+      expect(newKey).toMatch(/^rampart\/[0-9a-f-]{36}\/audit\+[0-9a-f]{8}\+/);
+      expect(newKey).not.toBe(oldKey);
+      expect(rotation.output.stdout).toContain('audit signing key rotated: version 1 is retired, version 2 signs from now on');
+      expect(rotation.output.stdout).toContain(`retired verifier key (version 1, checkpoints below 5 entries): ${oldKey}`);
+      expect(rotation.output.stdout).toContain(`rampart audit verify --verifier-key ${oldKey} --verifier-key ${newKey}`);
+      const note = rotation.output.stdout.slice(rotation.output.stdout.indexOf('\n\n') + 2);
+      const key = parseNoteVerifierKey(newKey);
+      const verdict = verifyCheckpoint(note, { origin: key.name, verifierKey: key });
+      expect(verdict.isValid && verdict.checkpoint.size).toBe(5);
+
+      const both = captureIo(env);
+      expect(await runAuditVerify({ verifierKeys: [oldKey, newKey] }, both.io)).toBe(0);
+      expect(both.output.stdout).toContain('audit log intact: 5 entries and 2 checkpoints checked');
+      const onlyNew = captureIo(env);
+      expect(await runAuditVerify({ verifierKeys: [newKey] }, onlyNew.io)).toBe(1);
+      expect(onlyNew.output.stdout).toContain('audit log NOT intact at checkpoint 4 (checkpoint-key-untrusted)');
+      const unpinned = captureIo(env);
+      expect(await runAuditVerify({}, unpinned.io)).toBe(0);
+      expect(unpinned.output.stdout).toContain(`trusted verifier key (read from the database): ${oldKey}\ntrusted verifier key (read from the database): ${newKey}`);
+      expect(unpinned.output.stdout).toContain('a database writer could substitute their own');
+
+      const checkpoint = captureIo(env);
+      expect(await runAuditCheckpoint({}, checkpoint.io)).toBe(0);
+      expect(checkpoint.output.stdout).toMatch(new RegExp(`^verifier key: ${newKey.replaceAll('+', '\\+')}\n`));
+      expect(checkpoint.output.stdout).toContain(`retired verifier key (version 1, checkpoints below 5 entries): ${oldKey}`);
+      expect(checkpoint.output.stdout).toContain('latest checkpoint: 5 entries');
+    });
+
+    it('rotate-key exits 1 and rotates nothing when the stored tree no longer extends the latest checkpoint', async () => {
+      const { env, verifierKey } = await deployment(4);
+      // Truncated behind the checkpoint, with the hashes, nodes and head recomputed to match.
+      await database!.db.deleteFrom('audit_entries').where('seq', '=', 3).execute();
+      await rewriteAllHashes(database!.db);
+      const { io, output } = captureIo(env);
+      expect(await runAuditRotateKey({}, io)).toBe(1);
+      expect(output.stderr).toContain('Refusing to sign an audit checkpoint');
+      expect(await database!.db.selectFrom('audit_signing_keys').select(['version', 'verifier_key']).execute()).toEqual([{ version: 1, verifier_key: verifierKey }]);
+    });
+
     it('runs through commander: `rampart audit verify --verifier-key` sets the exit code', async () => {
       const { env, verifierKey } = await deployment(3);
       const { io, output } = captureIo(env);
@@ -211,6 +256,17 @@ for (const dialect of dialects) {
       await program.parseAsync(['node', 'rampart', 'audit', 'verify', '--verifier-key', verifierKey]);
       expect(output.exitCode).toBe(0);
       expect(output.stdout).toContain('audit log intact: 3 entries');
+
+      // Repeated: one --verifier-key per key version.
+      const rotation = captureIo(env);
+      expect(await runAuditRotateKey({}, rotation.io)).toBe(0);
+      const newKey = /^new verifier key: (\S+)$/m.exec(rotation.output.stdout)?.[1] as string;
+      const repeated = captureIo(env);
+      const again = new Command().name('rampart');
+      registerAuditCommand(again, repeated.io);
+      await again.parseAsync(['node', 'rampart', 'audit', 'verify', '--verifier-key', verifierKey, '--verifier-key', newKey]);
+      expect(repeated.output.exitCode).toBe(0);
+      expect(repeated.output.stdout).toContain(`trusted verifier key (given with --verifier-key): ${verifierKey}\ntrusted verifier key (given with --verifier-key): ${newKey}`);
     });
   });
 }

@@ -25,7 +25,7 @@ for (const dialect of dialects) {
 
     async function open() {
       const fixture = await openAuditLog(suiteDatabase());
-      closers.push(() => fixture.database.close(), () => fixture.log.close());
+      closers.push(() => fixture.close());
       return fixture;
     }
 

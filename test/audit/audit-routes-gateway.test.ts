@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyCheckpoint } from '../../src/audit/checkpoint.js';
 import { verifyInclusionProof } from '../../src/audit/merkle-verify.js';
+import { runAuditRotateKey } from '../../src/cli/audit-command.js';
+import type { AuditCommandIo } from '../../src/cli/audit-command.js';
 import { parseNoteVerifierKey } from '../../src/audit/signed-note.js';
 import { createSqliteDatabase } from '../support/databases.js';
 import type { TestDatabase } from '../support/databases.js';
@@ -12,7 +14,8 @@ import type { EntryAnswer, StatusAnswer } from './support/audit-http.js';
 
 // Pins, on a gateway built by the real composition root: the entries a SIEM reads with an
 // audit:read key hold no number, name, email or message text after traffic that carried them;
-// the checkpoint a witness fetches verifies under the verifier key the gateway printed at start.
+// the checkpoint a witness fetches verifies under the verifier key the gateway printed at start;
+// a key rotated by the CLI is used from the gateway's next checkpoint on, without a restart.
 
 const CUSTOMER_NUMBER = '4915112345678';
 const CUSTOMER_NAME = 'Ada Lovelace';
@@ -79,6 +82,42 @@ describe('the audit routes of a running gateway', () => {
     const proof = (await (await read(`/api/v1/audit/proofs/inclusion?seq=${seq}&treeSize=${verdict.checkpoint.size}`)).json()) as { leafHash: string; hashes: string[] };
     const claim = { leafHash: Buffer.from(proof.leafHash, 'base64'), leafIndex: seq, treeSize: verdict.checkpoint.size, rootHash: verdict.checkpoint.rootHash, proof: proof.hashes.map((hash) => Buffer.from(hash, 'base64')) };
     expect(verifyInclusionProof(claim)).toEqual({ isValid: true });
+  });
+
+  it('switches to a key rotated by `rampart audit rotate-key` at its next checkpoint, names it, and still verifies intact', async () => {
+    const { rampart } = gateway;
+    const oldKey = rampart.audit.verifierKey!;
+    const output = { stdout: '', stderr: '' };
+    const io: AuditCommandIo = {
+      env: { RAMPART_DATA_DIR: database.dataDir, RAMPART_MASTER_KEY: gateway.secrets.masterKey, WHATSAPP_APP_SECRET: gateway.secrets.appSecret, WHATSAPP_VERIFY_TOKEN: gateway.secrets.verifyToken },
+      stdout: { write: (chunk) => Boolean((output.stdout += chunk)), once: () => undefined },
+      stderr: { write: (chunk) => (output.stderr += chunk) },
+      setExitCode: () => undefined,
+      exit: (code) => {
+        throw new Error(`exit ${code}`);
+      },
+    };
+    expect(await runAuditRotateKey({}, io), output.stderr).toBe(0);
+    const newKey = /^new verifier key: (\S+)$/m.exec(output.stdout)?.[1] as string;
+    expect(newKey).not.toBe(oldKey);
+
+    await rampart.audit.append({ actor: { type: 'system', id: 'test' }, action: 'test.after-rotation', resource: { type: 'test', id: 'one' }, outcome: 'success' });
+    const signed = await rampart.audit.signCheckpoint();
+    expect(signed).toMatchObject({ signingKeyVersion: 2 });
+    expect(rampart.audit.verifierKey).toBe(newKey);
+    expect(gateway.logs()).toContain('audit checkpoints are now signed with a new key version');
+    const status = (await (await read('/api/v1/audit/status')).json()) as StatusAnswer;
+    expect(status.latestCheckpoint).toMatchObject({ treeSize: signed!.treeSize, keyVersion: 2, verifierKey: newKey });
+    expect(await rampart.audit.listTrustedVerifierKeys()).toEqual([oldKey, newKey]);
+
+    const admin = await openGatewaySession(rampart, ['admin']);
+    const started = await fetch(`${gateway.url}/api/v1/audit/verify`, { method: 'POST', headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrfToken } });
+    expect(started.status).toBe(202);
+    let verification: StatusAnswer['verification'];
+    do {
+      verification = ((await (await read('/api/v1/audit/status')).json()) as StatusAnswer).verification;
+    } while (verification.state === 'running');
+    expect(verification).toMatchObject({ state: 'intact' });
   });
 
   it('verifies against the deployment\'s own key, so a verifier key replaced in the database is caught', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rotateAuditSigningKey } from '../../src/audit/audit-key-rotation.js';
 import { verifyCheckpoint } from '../../src/audit/checkpoint.js';
 import { verifyConsistencyProof, verifyInclusionProof } from '../../src/audit/merkle-verify.js';
 import { parseNoteVerifierKey } from '../../src/audit/signed-note.js';
@@ -10,7 +11,7 @@ import type { IdentityApp } from '../identity/support/identity-app.js';
 import { createStaff, openSession, sendWithSession } from '../identity/support/staff.js';
 import type { TestSession } from '../identity/support/staff.js';
 import { useAuditDatabase } from './support/audit-fixture.js';
-import { conversationOpened, countEntries, createCheckpointSigner, getJson, startVerification, waitForVerification } from './support/audit-http.js';
+import { closeCheckpointSigners, conversationOpened, countEntries, createCheckpointSigner, getJson, startVerification, waitForVerification } from './support/audit-http.js';
 import type { EntryAnswer, StatusAnswer } from './support/audit-http.js';
 
 noteSkippedWhen(postgresUrl === undefined, 'the audit log over HTTP on postgres', missingPostgresMessage);
@@ -34,6 +35,7 @@ for (const dialect of dialects) {
     });
     afterEach(async () => {
       await app?.close();
+      await closeCheckpointSigners();
     });
 
     async function appendEntries(count: number, entry = () => conversationOpened(randomUUID())): Promise<void> {
@@ -135,6 +137,8 @@ for (const dialect of dialects) {
         rootHash: signed!.rootHash.toString('base64'),
         signedAt: signed!.createdAt,
         keyName: signer.keyName,
+        keyVersion: 1,
+        verifierKey: signer.verifierKey,
         note: signed!.note,
       });
 
@@ -142,9 +146,34 @@ for (const dialect of dialects) {
       expect(text.statusCode).toBe(200);
       expect(text.headers['content-type']).toMatch(/^text\/plain/);
       expect(text.body).toBe(signed!.note);
+      expect({ version: text.headers['audit-signing-key-version'], key: text.headers['audit-verifier-key'] }).toEqual({ version: '1', key: signer.verifierKey });
+      expect(status.signingKeys).toEqual([{ version: 1, verifierKey: signer.verifierKey, createdAt: expect.any(Number), retiredAt: null, retiredAtTreeSize: null }]);
       const verdict = verifyCheckpoint(text.body, { origin: signer.keyName, verifierKey: parseNoteVerifierKey(signer.verifierKey) });
       expect(verdict.isValid && { size: verdict.checkpoint.size, root: verdict.checkpoint.rootHash.toString('base64') }).toEqual({ size: 10, root: status.latestCheckpoint!.rootHash });
       expect(verifyCheckpoint(text.body.replace('\n10\n', '\n11\n'), { origin: signer.keyName, verifierKey: parseNoteVerifierKey(signer.verifierKey) }).isValid).toBe(false);
+    });
+
+    it('after a key rotation names the key of each checkpoint, lists both keys, and still verifies the log intact', async () => {
+      const { signer: first, auditSigner, kms, sign } = await createCheckpointSigner(app);
+      await appendEntries(4);
+      await sign();
+      const rotated = await rotateAuditSigningKey({ db: app.database.db, dialect: app.database.dialect, kms, signer: auditSigner, clock: app.clock });
+      await appendEntries(3);
+      const newest = await sign();
+
+      const status = await getJson<StatusAnswer>(app, auditor, '/api/v1/audit/status');
+      expect(status.latestCheckpoint).toMatchObject({ treeSize: 8, keyVersion: 2, verifierKey: rotated.current.verifierKey, note: newest!.note });
+      expect(status.signingKeys.map(({ version, verifierKey, retiredAtTreeSize }) => ({ version, verifierKey, retiredAtTreeSize }))).toEqual([
+        { version: 1, verifierKey: first.verifierKey, retiredAtTreeSize: 5 },
+        { version: 2, verifierKey: rotated.current.verifierKey, retiredAtTreeSize: null },
+      ]);
+      const text = await sendWithSession(app, auditor, { method: 'GET', url: '/api/v1/audit/checkpoint' });
+      expect({ version: text.headers['audit-signing-key-version'], key: text.headers['audit-verifier-key'] }).toEqual({ version: '2', key: rotated.current.verifierKey });
+      const key = parseNoteVerifierKey(rotated.current.verifierKey);
+      expect(verifyCheckpoint(text.body, { origin: key.name, verifierKey: key }).isValid).toBe(true);
+
+      await startVerification(app, auditor);
+      expect((await waitForVerification(app, auditor)).verification).toMatchObject({ state: 'intact', checkedSize: 8 });
     });
 
     it('serves inclusion and consistency proofs that verify against the signed checkpoints, and refuses impossible ones', async () => {

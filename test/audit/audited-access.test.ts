@@ -36,8 +36,7 @@ for (const dialect of dialects) {
     const closers: (() => Promise<void>)[] = [];
     afterEach(async () => {
       for (const close of closers.splice(0).reverse()) await close();
-      await fixture?.log.close();
-      await fixture?.database.close();
+      await fixture?.close();
       fixture = undefined;
     });
 

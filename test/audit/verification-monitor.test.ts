@@ -8,8 +8,7 @@ import type { AuditFixture } from './support/audit-fixture.js';
 let testDatabase: TestDatabase | undefined;
 let live: AuditFixture | undefined;
 afterEach(async () => {
-  await live?.log.close();
-  await live?.database.close();
+  await live?.close();
   await testDatabase?.drop();
 });
 

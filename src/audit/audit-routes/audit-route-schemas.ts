@@ -63,12 +63,31 @@ export const verificationSchema = z.object({
   message: z.string().nullable(),
 });
 
+const signingKeySchema = z.object({
+  version: z.number(),
+  verifierKey: z.string().nullable(),
+  createdAt: z.number(),
+  retiredAt: z.number().nullable(),
+  retiredAtTreeSize: z.number().nullable().describe('Its successor\'s first checkpoint: every checkpoint this key signed is smaller.'),
+});
+
 export const statusAnswerSchema = z.object({
   treeSize: z.number(),
   rootHash: z.string().describe('Base64 of the current Merkle root.'),
   latestCheckpoint: z
-    .object({ treeSize: z.number(), rootHash: z.string(), signedAt: z.number(), keyName: z.string(), note: z.string().describe('The signed note, byte for byte.') })
+    .object({
+      treeSize: z.number(),
+      rootHash: z.string(),
+      signedAt: z.number(),
+      keyName: z.string(),
+      keyVersion: z.number().nullable().describe('The signing key version the checkpoint\'s row names.'),
+      verifierKey: z.string().nullable().describe('That version\'s verifier key as the database lists it (pin your own copy).'),
+      note: z.string().describe('The signed note, byte for byte.'),
+    })
     .nullable(),
+  signingKeys: z
+    .array(signingKeySchema)
+    .describe('Every checkpoint signing key over the log\'s life, oldest first; exactly one is not retired.'),
   verification: verificationSchema,
 });
 

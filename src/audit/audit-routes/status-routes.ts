@@ -5,6 +5,7 @@ import { AppError } from '../../errors.js';
 import { errorSchema } from '../../identity/identity-schemas.js';
 import type { AuditLog } from '../audit-log.js';
 import type { StoredCheckpoint } from '../audit-repository.js';
+import type { SigningKeyRecord } from '../audit-signing-keys.js';
 import { readAuditAccess, requireRequestActor, verifyAuditAccess } from './audit-access.js';
 import { statusAnswerSchema, verificationSchema } from './audit-route-schemas.js';
 import type { VerificationMonitor } from './verification-monitor.js';
@@ -12,7 +13,7 @@ import type { VerificationMonitor } from './verification-monitor.js';
 /** GET /api/v1/audit/status, POST /api/v1/audit/verify, GET /api/v1/audit/checkpoint. */
 export async function registerStatusRoutes(
   app: FastifyInstance,
-  { audit, monitor }: { audit: Pick<AuditLog, 'readTreeHead' | 'readLatestCheckpoint'>; monitor: VerificationMonitor },
+  { audit, monitor }: { audit: Pick<AuditLog, 'readTreeHead' | 'readLatestCheckpoint' | 'listSigningKeys'>; monitor: VerificationMonitor },
 ): Promise<void> {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
@@ -29,11 +30,12 @@ export async function registerStatusRoutes(
     },
     async (_request, reply) => {
       monitor.startIfDue();
-      const [head, checkpoint] = await Promise.all([audit.readTreeHead(), audit.readLatestCheckpoint()]);
+      const [head, checkpoint, signingKeys] = await Promise.all([audit.readTreeHead(), audit.readLatestCheckpoint(), audit.listSigningKeys()]);
       return reply.header('cache-control', 'no-store').send({
         treeSize: head.size,
         rootHash: head.rootHash.toString('base64'),
-        latestCheckpoint: checkpoint ? toCheckpointView(checkpoint) : null,
+        latestCheckpoint: checkpoint ? toCheckpointView(checkpoint, signingKeys) : null,
+        signingKeys: signingKeys.map(toSigningKeyView),
         verification: monitor.describe(),
       });
     },
@@ -59,27 +61,38 @@ export async function registerStatusRoutes(
       config: { access: readAuditAccess },
       schema: {
         summary: 'The latest signed checkpoint, as text (for witnesses)',
-        description: 'A C2SP signed note: origin, tree size, base64 root, blank line, signature. Verify it with the verifier key printed at start.',
+        description:
+          'A C2SP signed note: origin, tree size, base64 root, blank line, signature. Verify it with the verifier key you pinned (printed at start and by `rampart audit rotate-key`). The headers `audit-signing-key-version` and `audit-verifier-key` say which key the database lists for it: informational, the signature line names the key.',
         tags: ['audit'],
         response: { 200: z.string().describe('text/plain'), 404: errorSchema },
       },
     },
     async (_request, reply) => {
-      const checkpoint = await audit.readLatestCheckpoint();
+      const [checkpoint, signingKeys] = await Promise.all([audit.readLatestCheckpoint(), audit.listSigningKeys()]);
       if (!checkpoint) throw new AppError('NOT_FOUND', 'No checkpoint has been signed yet; one is signed within a minute of the first entry.');
+      const view = toCheckpointView(checkpoint, signingKeys);
+      if (view.keyVersion !== null) reply.header('audit-signing-key-version', String(view.keyVersion));
+      if (view.verifierKey !== null) reply.header('audit-verifier-key', view.verifierKey);
       return reply.header('content-type', 'text/plain; charset=utf-8').header('cache-control', 'no-store').send(checkpoint.note);
     },
   );
 }
 
-function toCheckpointView(checkpoint: StoredCheckpoint) {
+function toCheckpointView(checkpoint: StoredCheckpoint, signingKeys: readonly SigningKeyRecord[]) {
+  const key = signingKeys.find((candidate) => candidate.version === checkpoint.signingKeyVersion);
   return {
     treeSize: checkpoint.treeSize,
     rootHash: checkpoint.rootHash.toString('base64'),
     signedAt: checkpoint.createdAt,
     keyName: readSigningKeyName(checkpoint.note),
+    keyVersion: checkpoint.signingKeyVersion,
+    verifierKey: key?.verifierKey ?? null,
     note: checkpoint.note,
   };
+}
+
+function toSigningKeyView(key: SigningKeyRecord) {
+  return { version: key.version, verifierKey: key.verifierKey, createdAt: key.createdAt, retiredAt: key.retiredAt, retiredAtTreeSize: key.retiredAtTreeSize };
 }
 
 /** The key named by the note's first signature line (`— <name> <signature>`); Rampart's key name is the log's origin, the note's first line. */

@@ -48,7 +48,7 @@ export type VerificationTrigger = { kind: 'manual'; requester: RequestActor } | 
 
 export interface VerificationMonitorOptions {
   db: Db;
-  audit: Pick<AuditLog, 'append' | 'readTreeHead' | 'verifierKey'>;
+  audit: Pick<AuditLog, 'append' | 'readTreeHead' | 'listTrustedVerifierKeys'>;
   clock: Clock;
   logger: FastifyBaseLogger;
   minAutoIntervalMs?: number;
@@ -111,8 +111,10 @@ export function createVerificationMonitor({ db, audit, clock, logger, minAutoInt
     let sizeAtStart: number;
     try {
       sizeAtStart = (await audit.readTreeHead()).size;
-      // This deployment's own key, held in memory: a key replaced in the database cannot vouch for a rewritten log.
-      const pinned = audit.verifierKey === null ? {} : { verifierKey: audit.verifierKey };
+      // This deployment's own keys, every version as the KMS unwraps it: a key replaced or added in
+      // the database cannot vouch for a rewritten log. Picks up a rotation made since the last run.
+      const trusted = await audit.listTrustedVerifierKeys();
+      const pinned = trusted === null ? {} : { verifierKeys: trusted };
       // Small pages, each query giving way to other work: the walk shares the process with webhooks.
       verdict = await verifyAuditLog(walkDb, { ...pinned, pageSize: VERIFY_PAGE_SIZE });
     } catch (error) {

@@ -1,19 +1,26 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { dialects, TestDatabase } from '../../support/databases.js';
 import { createAuditLog } from '../../../src/audit/audit-log.js';
 import type { AuditLog } from '../../../src/audit/audit-log.js';
 import type { AuditEntryInput } from '../../../src/audit/audit-entry.js';
 import { loadAuditSigner } from '../../../src/audit/audit-signer.js';
+import type { AuditSigner } from '../../../src/audit/audit-signer.js';
 import type { NoteSigner } from '../../../src/audit/signed-note.js';
 import type { Clock } from '../../../src/clock.js';
 import { loadDatabaseConfig } from '../../../src/config/load-config.js';
+import type { KmsProvider } from '../../../src/crypto/kms.js';
+import { createLocalKms } from '../../../src/crypto/local-kms.js';
 import { createDatabase } from '../../../src/db/database.js';
 import type { Database } from '../../../src/db/database.js';
 import { migrateToLatest } from '../../../src/db/migrate.js';
 import { createLogger } from '../../../src/logger.js';
 
 export const silentLogger = createLogger('silent');
+
+/** Seals the keyring each test database's data dir gets; every KMS a test opens on that dir shares its keys. */
+const TEST_MASTER_KEY = randomBytes(32);
 
 /**
  * One database per suite, emptied before each test. Creating and dropping a PostgreSQL schema per
@@ -41,12 +48,13 @@ export function useAuditDatabase(dialect: (typeof dialects)[number]): () => Test
   };
 }
 
-/** Back to a freshly migrated log: no entries, nodes, checkpoints, origin or signing key. */
+/** Back to a freshly migrated log: no entries, nodes, checkpoints, origin or signing keys. */
 async function resetAuditTables({ db }: Database): Promise<void> {
   await db.deleteFrom('audit_checkpoints').execute();
   await db.deleteFrom('audit_nodes').execute();
   await db.deleteFrom('audit_entries').execute();
-  await db.deleteFrom('key_material').where('purpose', '=', 'audit-checkpoint-signing').execute();
+  await db.deleteFrom('audit_signing_keys').execute();
+  await db.deleteFrom('key_material').where('purpose', 'like', 'audit-checkpoint-signing%').execute();
   await db.updateTable('audit_head').set({ size: 0, frontier: Buffer.alloc(0), origin: null, verifier_key: null, updated_at: 0 }).execute();
 }
 
@@ -67,20 +75,39 @@ export async function openDatabase(testDatabase: TestDatabase): Promise<Database
   return database;
 }
 
+/** The local KMS on the test database's data dir (a keyring sealed by the suite's master key), as the gateway would open it. */
+export async function openTestKms(testDatabase: TestDatabase): Promise<KmsProvider> {
+  return createLocalKms({ keyringPath: path.join(testDatabase.dataDir, 'keyring.json'), masterKey: TEST_MASTER_KEY });
+}
+
 export interface AuditFixture {
   database: Database;
   log: AuditLog;
-  signer: NoteSigner;
-  signingKey: Buffer;
+  signer: AuditSigner;
+  kms: KmsProvider;
+  /** The current key's note signer (changes when the key is rotated). */
+  noteSigner(): NoteSigner;
+  close(): Promise<void>;
 }
 
-/** A migrated database with a log whose signer went through the real origin and key publication. */
-export async function openAuditLog(testDatabase: TestDatabase, options: { clock?: Clock; signingKey?: Buffer } = {}): Promise<AuditFixture> {
+/** A migrated database with a log whose signer went through the real origin, key creation (KMS) and publication. */
+export async function openAuditLog(testDatabase: TestDatabase, options: { clock?: Clock } = {}): Promise<AuditFixture> {
   const database = await openDatabase(testDatabase);
-  const signingKey = options.signingKey ?? randomBytes(32);
-  const signer = await loadAuditSigner({ db: database.db, signingKey, logger: silentLogger });
+  const kms = await openTestKms(testDatabase);
+  const signer = await loadAuditSigner({ db: database.db, kms, logger: silentLogger });
   const log = createAuditLog({ db: database.db, dialect: database.dialect, signer, clock: options.clock ?? createTestClock(), logger: silentLogger });
-  return { database, log, signer, signingKey };
+  return {
+    database,
+    log,
+    signer,
+    kms,
+    noteSigner: () => signer.current().signer,
+    async close() {
+      await log.close();
+      await kms.close();
+      await database.close();
+    },
+  };
 }
 
 /** A typical decrypting read: an agent opens a conversation. */

@@ -1,11 +1,14 @@
 /** Reading the audit routes as the dashboard does, for the audit route tests. */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { AuditEntryInput } from '../../../src/audit/audit-entry.js';
 import { signCheckpointIfGrown } from '../../../src/audit/audit-checkpointer.js';
 import type { StoredCheckpoint } from '../../../src/audit/audit-repository.js';
 import { loadAuditSigner } from '../../../src/audit/audit-signer.js';
+import type { AuditSigner } from '../../../src/audit/audit-signer.js';
 import type { NoteSigner } from '../../../src/audit/signed-note.js';
+import { createKmsProvider } from '../../../src/crypto/kms-factory.js';
+import type { KmsProvider } from '../../../src/crypto/kms.js';
 import type { IdentityApp } from '../../identity/support/identity-app.js';
 import { sendWithSession } from '../../identity/support/staff.js';
 import type { TestSession } from '../../identity/support/staff.js';
@@ -22,7 +25,8 @@ export interface VerificationAnswer {
 export interface StatusAnswer {
   treeSize: number;
   rootHash: string;
-  latestCheckpoint: { treeSize: number; rootHash: string; signedAt: number; keyName: string; note: string } | null;
+  latestCheckpoint: { treeSize: number; rootHash: string; signedAt: number; keyName: string; keyVersion: number | null; verifierKey: string | null; note: string } | null;
+  signingKeys: { version: number; verifierKey: string | null; createdAt: number; retiredAt: number | null; retiredAtTreeSize: number | null }[];
   verification: VerificationAnswer;
 }
 
@@ -60,10 +64,27 @@ export async function startVerification(app: IdentityApp, session: TestSession):
   return response.json() as VerificationAnswer;
 }
 
-/** The harness's log has no signer (it only appends); this one signs checkpoints into the same tables, as the gateway's checkpointer does. */
-export async function createCheckpointSigner(app: IdentityApp): Promise<{ signer: NoteSigner; sign(): Promise<StoredCheckpoint | null> }> {
-  const signer = await loadAuditSigner({ db: app.database.db, signingKey: randomBytes(32), logger: silentLogger });
-  return { signer, sign: () => signCheckpointIfGrown({ db: app.database.db, signer, clock: app.clock }) };
+const openKmss: KmsProvider[] = [];
+
+/**
+ * The harness's log has no signer (it only appends); this one signs checkpoints into the same
+ * tables, as the gateway's checkpointer does, with the app's own KMS configuration (its keyring).
+ */
+export async function createCheckpointSigner(app: IdentityApp): Promise<{ signer: NoteSigner; auditSigner: AuditSigner; kms: KmsProvider; sign(): Promise<StoredCheckpoint | null> }> {
+  const kms = await createKmsProvider(app.config, { clock: app.clock });
+  openKmss.push(kms);
+  const auditSigner = await loadAuditSigner({ db: app.database.db, kms, logger: silentLogger, clock: app.clock });
+  return {
+    signer: auditSigner.current().signer,
+    auditSigner,
+    kms,
+    sign: () => signCheckpointIfGrown({ db: app.database.db, dialect: app.database.dialect, signer: auditSigner, clock: app.clock }),
+  };
+}
+
+/** Closes the KMS handles `createCheckpointSigner` opened (call after each test). */
+export async function closeCheckpointSigners(): Promise<void> {
+  for (const kms of openKmss.splice(0)) await kms.close();
 }
 
 /** An agent opening a conversation: the kind of entry the inbox writes, about a contact (a random UUID). */
