@@ -7,7 +7,8 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { createDataKeyCache } from '../../src/crypto/data-key-cache.js';
 import { createKeyRotation } from '../../src/crypto/key-rotation.js';
 import type { KeyRotationStatus } from '../../src/crypto/key-rotation.js';
-import { contactKeyOwner, createKeyStore, dataKeyWrapContext } from '../../src/crypto/key-store.js';
+import { contactKeyOwner, createKeyStore, dataKeyWrapContext, keyMaterialWrapContext } from '../../src/crypto/key-store.js';
+import { signingKeyPurposeOf, signingKeyWrapContext } from '../../src/audit/audit-signing-keys.js';
 import type { KmsProvider } from '../../src/crypto/kms.js';
 import { createKmsProvider } from '../../src/crypto/kms-factory.js';
 import { createLocalKms } from '../../src/crypto/local-kms.js';
@@ -193,6 +194,14 @@ for (const dialect of dialects) {
     });
   });
 }
+
+describe('wrap contexts of key_material rows', () => {
+  it('rewraps every audit signing key version with the context the audit slice unwraps it with', () => {
+    for (const version of [1, 2, 17]) expect(keyMaterialWrapContext(signingKeyPurposeOf(version))).toEqual(signingKeyWrapContext(version));
+    expect(keyMaterialWrapContext('audit-checkpoint-signing-v0')).toBeNull();
+    expect(keyMaterialWrapContext('something-else')).toBeNull();
+  });
+});
 
 describe('rampart keys status | rotate | retire', () => {
   let testDatabase: TestDatabase;
